@@ -1,0 +1,3 @@
+from nerlab.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Data layer: readers, writers, tag schemes, label sets, subword alignment."""
