@@ -1,0 +1,64 @@
+"""Numeric precision: which of bf16 / fp16 / fp32 to run in, and the autocast context for it.
+
+``auto`` picks bf16 where the hardware runs it fast and accurately enough (a CUDA GPU with bf16
+support, or a CPU with AVX512-BF16/AMX that oneDNN uses for bf16 matrix products), else fp32.
+fp16 is offered on CUDA only: CPU fp16 matrix products are slow and overflow-prone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Literal
+
+import torch
+
+from nerlab.errors import ConfigError
+
+Precision = Literal["bf16", "fp16", "fp32"]
+PRECISION_CHOICES = ("auto", "bf16", "fp16", "fp32")
+
+
+def bf16_supported(device: torch.device | str = "cpu") -> bool:
+    """Whether bf16 matrix products are natively supported (and fast) on ``device``."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device | str = "cpu") -> Precision:
+    """Turn ``auto``/``bf16``/``fp16``/``fp32`` into the precision to use on ``device``.
+
+    Raises:
+        ConfigError: an unknown name, or a precision the device cannot run.
+    """
+    device = torch.device(device)
+    if precision not in PRECISION_CHOICES:
+        raise ConfigError(
+            f"unknown precision {precision!r}; allowed: {', '.join(PRECISION_CHOICES)}"
+        )
+    if precision == "auto":
+        return "bf16" if bf16_supported(device) else "fp32"
+    if precision == "bf16" and not bf16_supported(device):
+        raise ConfigError(
+            f"bf16 is not supported on {device} (no AVX512-BF16/AMX CPU or bf16 GPU); "
+            "use --precision fp32"
+        )
+    if precision == "fp16" and device.type != "cuda":
+        raise ConfigError("fp16 is only supported on CUDA GPUs; use --precision bf16 or fp32")
+    return precision  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def autocast(precision: Precision, device: torch.device | str = "cpu") -> Iterator[None]:
+    """Mixed-precision context for ``precision`` (a no-op for fp32)."""
+    device = torch.device(device)
+    if precision == "fp32":
+        yield
+        return
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    with torch.autocast(device_type=device.type, dtype=dtype):
+        yield
