@@ -1,9 +1,153 @@
-"""The `nerlab data` command(s)."""
+"""``nerlab data describe`` and ``nerlab data convert``: thin wrappers over nerlab.data."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from nerlab.data.demo import DEMO_SPLITS, demo_path
+from nerlab.data.describe import Description, describe
+from nerlab.data.writers import convert_file
+
+data_app = typer.Typer(
+    name="data",
+    help="Inspect and convert data files (CoNLL, JSONL, CSV/TSV, Hugging Face datasets).",
+    no_args_is_help=True,
+)
+
+TagColumn = Annotated[
+    str,
+    typer.Option(
+        "--tag-column",
+        help="Tag column: an index for CoNLL files (0-based, -1 = last; 1 = POS, 2 = chunk in "
+        "CoNLL-2003), a column name for CSV/TSV and Hugging Face data.",
+    ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option("--format", help="Input format: conll, jsonl, tabular, hf (default: detect)."),
+]
+
+
+def column_arg(value: str) -> int | str:
+    """A column option: an integer index when it parses as one, else a column name."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _short_names(paths: list[str]) -> list[str]:
+    """File names without folders when they are unique, else the paths as given."""
+    names = [Path(p).name for p in paths]
+    return names if len(set(names)) == len(names) else paths
+
+
+def render(desc: Description, console: Console) -> None:
+    """Print a description as rich tables."""
+    names = _short_names([s.path for s in desc.splits])
+    types = sorted({t for s in desc.splits for t in s.entities})
+    table = Table(title="splits", title_justify="left")
+    for col in ("file", "sentences", "words", "entities", *types, "length p50/p90/p99/max"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    table.add_column("scheme")
+    table.add_column("invalid", justify="right")
+    if desc.model is not None:
+        table.add_column(f"> {desc.max_length} sub-tokens", justify="right")
+    for name, s in zip(names, desc.splits, strict=True):
+        length = "/".join(str(s.length[k]) for k in ("p50", "p90", "p99", "max"))
+        scheme = s.scheme or (f"plain ({s.labels} labels)" if s.labels else "unlabelled")
+        span = s.scheme is not None
+        row = [escape(name), str(s.sentences), str(s.words)]
+        row += [str(s.total_entities) if span else "-"]
+        row += [str(s.entities.get(t, 0)) if span else "-" for t in types]
+        row += [length, scheme, str(s.invalid_transitions)]
+        if desc.model is not None:
+            row.append(str(s.too_long))
+        table.add_row(*row)
+    console.print(table)
+    if desc.overlaps:
+        short = dict(zip([s.path for s in desc.splits], names, strict=True))
+        shared = Table(title="sentences found in two files (leakage)", title_justify="left")
+        for col in ("in", "also in", "sentences", "distinct"):
+            shared.add_column(col, justify="right" if col in ("sentences", "distinct") else "left")
+        for o in desc.overlaps:
+            shared.add_row(
+                escape(short[o.second]), escape(short[o.first]), str(o.sentences), str(o.distinct)
+            )
+        console.print(shared)
+
+
+def describe_cmd(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Data files, one per split (default: the built-in demo corpus)."),
+    ] = None,
+    tag_column: TagColumn = "-1",
+    fmt: Format = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Count sentences longer than this model's maximum length."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+) -> None:
+    """Describe data files: sizes, entities per type, lengths, scheme, leakage across splits."""
+    paths = list(files) if files else [demo_path(s) for s in DEMO_SPLITS]
+    desc = describe(paths, tag_column=column_arg(tag_column), format=fmt, model=model)
+    if as_json:
+        typer.echo(json.dumps(desc.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        render(desc, Console(width=max(Console().width, 120)))
+
+
+def convert_cmd(
+    source: Annotated[Path, typer.Argument(help="Input file (or Hugging Face dataset folder).")],
+    target: Annotated[
+        Path, typer.Argument(help="Output file: .jsonl/.json for JSONL, else CoNLL.")
+    ],
+    scheme: Annotated[
+        str, typer.Option("--scheme", help="Write span tags in IOB1, IOB2, IOBES or BILOU.")
+    ] = "IOB2",
+    source_scheme: Annotated[
+        str, typer.Option("--source-scheme", help="Input scheme: auto, none (plain), IOB1, ...")
+    ] = "auto",
+    fmt: Format = None,
+    to: Annotated[str | None, typer.Option("--to", help="Output format: conll or jsonl.")] = None,
+    tag_column: TagColumn = "-1",
+    word_column: Annotated[str, typer.Option("--word-column", help="Word column.")] = "0",
+    split: Annotated[str | None, typer.Option("--split", help="Hugging Face split.")] = None,
+) -> None:
+    """Convert a data file to CoNLL or JSONL, re-encoding its tags in another scheme."""
+    result = convert_file(
+        source,
+        target,
+        scheme=scheme,
+        source_scheme=source_scheme,
+        format=fmt,
+        to=to,
+        tag_column=column_arg(tag_column),
+        word_column=column_arg(word_column),
+        split=split,
+    )
+    schemes = (
+        f"{result.source_scheme} -> {result.target_scheme}"
+        if result.target_scheme
+        else "plain labels, unchanged"
+    )
+    typer.echo(
+        f"wrote {result.sentences} sentences ({result.words} words) to {result.target} "
+        f"({result.format}; tags {schemes})"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to the nerlab app (filled in by its issue)."""
+    """Add the ``data`` command group (describe, convert) to the nerlab app."""
+    data_app.command("describe")(describe_cmd)
+    data_app.command("convert")(convert_cmd)
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,128 @@
+"""Hugging Face datasets: a ``save_to_disk`` folder, or a hub name where the hub is reachable.
+
+A split has a column of word lists (``tokens``) and a column of tag lists (``ner_tags``): either
+class ids with ``ClassLabel`` names (turned into the names) or strings. ``datasets`` is imported
+only when this reader is used (it is slow to import).
+
+Example:
+    >>> corpus = read_hf("data/conll2003_hf", split="validation")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from nerlab.data.corpus import Corpus, Sentence
+from nerlab.errors import DataError
+
+
+def is_hf_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder written by ``Dataset(Dict).save_to_disk``."""
+    return path.is_dir() and any(
+        (path / f).is_file() for f in ("dataset_dict.json", "dataset_info.json", "state.json")
+    )
+
+
+def _load(name_or_dir: str | Path, split: str | None) -> tuple[Any, str]:
+    """The dataset (or dataset dict) and a display name."""
+    import datasets
+
+    path = Path(name_or_dir)
+    if path.exists():
+        if not is_hf_folder(path):
+            raise DataError(
+                "not a Hugging Face dataset folder (no dataset_dict.json or dataset_info.json); "
+                "give a folder written by save_to_disk, or a CoNLL/JSONL/CSV file",
+                path,
+            )
+        return datasets.load_from_disk(str(path)), str(path)
+    name = str(name_or_dir)
+    try:
+        return datasets.load_dataset(name, split=split), name
+    except Exception as exc:  # any hub failure (offline, unknown name, no network) is the user's
+        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        why = "the Hugging Face Hub is offline (HF_HUB_OFFLINE is set)" if offline else str(exc)
+        raise DataError(
+            f"cannot load the dataset {name!r} from the Hugging Face Hub: {why}. "
+            "Download it where the hub is reachable and give a local file instead "
+            "(a CoNLL, JSONL or CSV file, or a folder written by datasets' save_to_disk)"
+        ) from None
+
+
+def _pick_split(data: Any, split: str | None, name: str) -> tuple[Any, str]:
+    if not hasattr(data, "keys"):  # a single Dataset
+        return data, name if split is None else f"{name}[{split}]"
+    splits = list(data.keys())
+    if split is None and len(splits) == 1:
+        split = splits[0]
+    if split not in splits:
+        raise DataError(
+            f"choose a split: {'no split given' if split is None else f'no split {split!r}'}; "
+            f"the dataset has {', '.join(map(repr, splits))}",
+            name,
+        )
+    return data[split], f"{name}[{split}]"
+
+
+def _tag_names(ds: Any, column: str, name: str) -> list[str] | None:
+    """ClassLabel names of a tag column, ``None`` for string tags."""
+    inner = getattr(ds.features[column], "feature", None)
+    if inner is not None and hasattr(inner, "names"):
+        return list(inner.names)
+    if inner is not None and getattr(inner, "dtype", None) in ("string", "large_string"):
+        return None
+    raise DataError(
+        f"column {column!r} holds {ds.features[column]}, not lists of tag names or of "
+        "ClassLabel ids; nerlab needs tag names (cast the column to List(ClassLabel(names=...)))",
+        name,
+    )
+
+
+def read_hf(
+    name_or_dir: str | Path,
+    split: str | None = None,
+    *,
+    tokens_column: str = "tokens",
+    tags_column: str | None = "ner_tags",
+) -> Corpus:
+    """Read one split of a Hugging Face dataset.
+
+    Args:
+        name_or_dir: a ``save_to_disk`` folder (``Dataset`` or ``DatasetDict``) or a hub name.
+        split: the split of a dataset dict (optional when it has only one).
+        tokens_column: column of word lists.
+        tags_column: column of tag lists (ClassLabel ids or strings); ``None``: unlabelled.
+
+    Returns:
+        The corpus; ``Sentence.line`` is the 1-based row number in the split.
+
+    Raises:
+        DataError: the hub cannot be reached, a split or column is missing, tags are ids
+            without names, or a row has words and tags of different lengths.
+    """
+    data, name = _load(name_or_dir, split)
+    ds, name = _pick_split(data, split, name)
+    needed = [c for c in (tokens_column, tags_column) if c is not None]
+    if missing := [c for c in needed if c not in ds.column_names]:
+        raise DataError(
+            f"no column {', '.join(map(repr, missing))}; the columns are "
+            f"{', '.join(map(repr, ds.column_names))} (choose them with tokens_column=, "
+            "tags_column=; CLI: --tokens-column, --tags-column)",
+            name,
+        )
+    names = _tag_names(ds, tags_column, name) if tags_column else None
+    words_col = list(ds[tokens_column])
+    tags_col = list(ds[tags_column]) if tags_column else [[] for _ in words_col]
+    sentences = []
+    for row, (words, tags) in enumerate(zip(words_col, tags_col, strict=True), 1):
+        if tags_column and len(words) != len(tags):
+            raise DataError(f"{len(words)} tokens but {len(tags)} tags", name, row)
+        if not words or "" in words:
+            raise DataError("a sentence without words, or an empty word", name, row)
+        labels = [names[t] for t in tags] if names is not None else list(tags)
+        sentences.append(Sentence(list(words), labels, {}, name, row))
+    if not sentences:
+        raise DataError("no sentence found: the split is empty", name)
+    return Corpus(sentences, name)
