@@ -1,0 +1,195 @@
+"""ONNX export of a trained tagger, and an ONNX Runtime backend for the Predictor.
+
+:func:`export_onnx` writes a folder that :meth:`nerlab.inference.Predictor.load` runs with
+ONNX Runtime: ``model.onnx`` (inputs ``input_ids`` and ``attention_mask``, int64
+``(batch, sequence)``; output ``logits``, float32 ``(batch, sequence, labels)``; both axes
+dynamic), the tokenizer files, ``config.json`` and ``nerlab_config.json`` (with an ``export``
+entry saying how the model was exported). The export uses ``torch.onnx.export`` with the
+dynamo exporter (torch >= 2.9 default, through onnxscript). ``quantize="int8"`` then applies
+ONNX Runtime's dynamic quantisation (int8 weights, activations quantised per call), which is
+what makes CPU inference fast; accuracy changes slightly, so measure it on a dev set.
+
+Example:
+    >>> export_onnx("runs/minilm-conllpp", "runs/minilm-onnx", quantize="int8")
+    >>> Predictor.load("runs/minilm-onnx").predict(["Angela Merkel visited Paris."])
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nerlab.errors import ConfigError, ModelError
+from nerlab.models.engine import Forward
+from nerlab.models.saved import TaggerInfo, read_tagger_info, save_tagger_info
+
+ONNX_FILE = "model.onnx"
+OPSET = 18
+QUANTIZE_CHOICES = ("int8",)
+
+
+def _check_output(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ModelError(f"output {out} exists and is a file; give a folder path")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ModelError(
+            f"output folder {out} is not empty; choose a new folder or pass --overwrite"
+        )
+
+
+def export_onnx(
+    model_dir: str | Path,
+    out: str | Path,
+    *,
+    quantize: str | None = None,
+    opset: int = OPSET,
+    overwrite: bool = False,
+) -> Path:
+    """Export a trained tagger to an ONNX folder that the Predictor can load.
+
+    Args:
+        model_dir: a folder written by ``nerlab train`` (or any transformers
+            token-classification folder).
+        out: the folder to write (created; must be empty unless ``overwrite``).
+        quantize: ``None`` for fp32, or ``"int8"`` for dynamic int8 quantisation.
+        opset: ONNX opset version (at least 17).
+        overwrite: allow writing into a non-empty folder.
+
+    Returns:
+        The path of the written ``model.onnx``.
+
+    Raises:
+        ModelError: the input is not a token-classification folder, or the output is unusable.
+        ConfigError: an unknown quantisation or an opset below 17.
+    """
+    from nerlab.models.saved import load_tagger
+
+    if quantize is not None and quantize not in QUANTIZE_CHOICES:
+        raise ConfigError(
+            f"unknown quantisation {quantize!r}; allowed: {', '.join(QUANTIZE_CHOICES)}"
+        )
+    if opset < 17:
+        raise ConfigError(f"opset {opset} is too old; use 17 or newer")
+    src, out = Path(model_dir), Path(out)
+    if src.resolve() == out.resolve():
+        raise ModelError("the output folder must differ from the model folder")
+    model, tokenizer, info = load_tagger(src)
+    _check_output(out, overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / ONNX_FILE
+    with tempfile.TemporaryDirectory(prefix="nerlab-onnx-") as tmp:
+        fp32_path = Path(tmp) / ONNX_FILE if quantize else target
+        _torch_export(model, fp32_path, opset, tokenizer)
+        if quantize == "int8":
+            _quantize_int8(fp32_path, target)
+    tokenizer.save_pretrained(str(out))
+    shutil.copyfile(src / "config.json", out / "config.json")
+    info.extra["export"] = {"format": "onnx", "opset": opset, "quantize": quantize}
+    save_tagger_info(out, info)
+    return target
+
+
+def _torch_export(model: Any, path: Path, opset: int, tokenizer: Any) -> None:
+    """``torch.onnx.export`` with dynamic batch and sequence axes."""
+    import torch
+
+    class _Logits(torch.nn.Module):
+        """Positional (input_ids, attention_mask) -> logits, the ONNX signature."""
+
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    # A sample of batch 2 and length 16 (not 1, which export would treat as a constant).
+    sample = tokenizer(["nerlab export sample"] * 2, padding="max_length", max_length=16)
+    ids = torch.tensor(sample["input_ids"], dtype=torch.int64)
+    mask = torch.ones_like(ids)
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    params = sum(p.numel() for p in model.parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Logits(model.float().eval()),
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            opset_version=opset,
+            dynamo=True,
+            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+            external_data=params * 4 > 1_800_000_000,  # protobuf files stop at 2 GB
+            verbose=False,
+        )
+
+
+def _quantize_int8(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantisation of the matrix products (ONNX Runtime)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+
+
+def onnx_forward(path: str | Path, threads: int | None = None) -> Forward:
+    """An ONNX Runtime session on ``path`` as a :data:`~nerlab.models.engine.Forward` callable."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+    try:
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors on bad files
+        raise ModelError(f"cannot load ONNX model {path}: {exc}") from None
+    names = {i.name for i in session.get_inputs()}
+    if not {"input_ids", "attention_mask"} <= names:
+        raise ModelError(
+            f"ONNX model {path} takes inputs {sorted(names)}, not input_ids and attention_mask; "
+            "export it with `nerlab export MODEL OUT --onnx`"
+        )
+
+    def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+
+    return forward
+
+
+def load_onnx(folder: Path, precision: str = "auto") -> tuple[Forward, Any, TaggerInfo, str]:
+    """Forward callable, tokenizer, info and precision of an exported ONNX folder.
+
+    Raises:
+        ModelError: no ``model.onnx``, or the folder is not a token-classification model.
+        ConfigError: a precision other than ``auto`` or the one the model was exported in.
+    """
+    from transformers import AutoConfig, AutoTokenizer
+
+    from nerlab.data.alignment import require_fast_tokenizer
+    from nerlab.models.saved import usable_max_length
+
+    path = folder / ONNX_FILE
+    if not path.is_file():
+        raise ModelError(
+            f"{folder} has no {ONNX_FILE}; create one with `nerlab export {folder} OUT --onnx`"
+        )
+    info = read_tagger_info(folder)
+    exported = (info.extra.get("export") or {}).get("quantize") or "fp32"
+    if precision not in ("auto", exported):
+        raise ConfigError(
+            f"the ONNX model in {folder} runs in {exported} as exported, not {precision}; "
+            "use precision auto (or export again)"
+        )
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    require_fast_tokenizer(tokenizer)
+    config = AutoConfig.from_pretrained(str(folder))
+    info.max_length = min(info.max_length, usable_max_length(config, tokenizer))
+    return onnx_forward(path), tokenizer, info, exported
