@@ -22,13 +22,15 @@ SCHEMES = ("IOB1", "IOB2", "IOBES", "BILOU")
 
 PREFIXES = ("B", "I", "E", "S", "L", "U")
 
-_ALLOWED = {
+ALLOWED_PREFIXES = {
     "IOB1": frozenset("BIO"),
     "IOB2": frozenset("BIO"),
     "IOBES": frozenset("BIESO"),
     "BILOU": frozenset("BILUO"),
 }
+"""The prefixes each scheme uses (``O`` included)."""
 # Prefixes that continue an entity (need an opener before) and that need a continuation after.
+_ALLOWED = ALLOWED_PREFIXES
 _CONTINUES = {"IOB1": frozenset(), "IOB2": frozenset("I"), "IOBES": frozenset("IE")}
 _CONTINUES["BILOU"] = frozenset("IL")
 _OPEN = {"IOB1": frozenset(), "IOB2": frozenset(), "IOBES": frozenset("BI")}
