@@ -45,6 +45,10 @@ def _invalid_tag(tag: object) -> ValueError:
     )
 
 
+def _names(prefixes: Iterable[str]) -> str:
+    return ", ".join(f"{p}-" if p != "O" else "O" for p in sorted(prefixes))
+
+
 def parse_tag(tag: str) -> tuple[str, str]:
     """Split a tag into its prefix and entity type.
 
@@ -118,8 +122,8 @@ def detect_scheme(tag_seqs: Iterable[Sequence[str]]) -> str:
     iobes, bilou = prefixes & set("ES"), prefixes & set("LU")
     if iobes and bilou:
         raise ValueError(
-            f"tags mix IOBES prefixes ({', '.join(sorted(iobes))}-) with BILOU prefixes "
-            f"({', '.join(sorted(bilou))}-); use one scheme"
+            f"tags mix IOBES prefixes ({_names(iobes)}) with BILOU prefixes ({_names(bilou)}); "
+            "use one scheme"
         )
     if iobes:
         return "IOBES"
@@ -254,9 +258,8 @@ def convert_tags(tags: Sequence[str], src: str, dst: str) -> list[str]:
     allowed = _ALLOWED[src]
     for i, tag in enumerate(tags):
         if parse_tag(tag)[0] not in allowed:
-            names = ", ".join(f"{p}-" if p != "O" else "O" for p in sorted(allowed))
             raise ValueError(
-                f"tag {tag!r} at position {i} is not used in {src} (allowed: {names}); "
+                f"tag {tag!r} at position {i} is not used in {src} (allowed: {_names(allowed)}); "
                 "is the source scheme right?"
             )
     return encode_entities(decode_lenient(tags), len(tags), dst)
