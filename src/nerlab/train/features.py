@@ -1,0 +1,114 @@
+"""Training examples: sentences -> windows of sub-tokens with aligned labels, and the collator.
+
+Long sentences are never truncated: :func:`nerlab.data.alignment.encode_words` cuts them into
+overlapping windows and every window is a training example (its words are labelled with the
+context that window has). Batches are padded only to their longest window (dynamic padding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from nerlab.data.alignment import IGNORE_INDEX, encode_words, window_labels
+from nerlab.data.corpus import Corpus
+
+
+def continuation_map(labels: Sequence[str]) -> list[int]:
+    """Label id used on continuation sub-tokens: ``B-X`` -> ``I-X``, every other label itself.
+
+    Raises:
+        ValueError: ``B-X`` without ``I-X`` in ``labels`` (complete the label set first).
+    """
+    index = {lab: i for i, lab in enumerate(labels)}
+    out = []
+    for i, lab in enumerate(labels):
+        if lab.startswith("B-"):
+            inside = "I-" + lab[2:]
+            if inside not in index:
+                raise ValueError(f"label {lab!r} has no {inside!r} to use on continuation pieces")
+            out.append(index[inside])
+        else:
+            out.append(i)
+    return out
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """Training windows as dicts of ``input_ids`` and ``labels`` (lists of ints)."""
+
+    def __init__(self, items: list[dict[str, list[int]]], n_sentences: int):
+        self.items = items
+        self.n_sentences = n_sentences
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, list[int]]:
+        return self.items[i]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(item["input_ids"]) for item in self.items]
+
+
+def build_dataset(
+    corpus: Corpus,
+    tokenizer: Any,
+    labels: Sequence[str],
+    max_length: int,
+    *,
+    stride: int | None = None,
+    label_all_subtokens: bool = False,
+) -> WindowDataset:
+    """Turn a labelled corpus into training windows.
+
+    Args:
+        corpus: sentences with one tag per word, every tag in ``labels``.
+        tokenizer: the model's fast tokenizer.
+        labels: the label names, in id order.
+        max_length: window length in sub-tokens, special tokens included.
+        stride: sub-tokens shared by consecutive windows of a long sentence.
+        label_all_subtokens: label continuation pieces too (``B-`` -> ``I-``); otherwise they
+            get ``-100``, like the special tokens.
+
+    Returns:
+        One item per window (a sentence that fits the model is one window).
+    """
+    label2id = {lab: i for i, lab in enumerate(labels)}
+    continuation = continuation_map(labels) if label_all_subtokens else None
+    windows = encode_words(tokenizer, corpus.words, max_length, stride)
+    word_labels = [[label2id[t] for t in s.tags] for s in corpus.sentences]
+    items = [
+        {
+            "input_ids": w.input_ids.tolist(),
+            "labels": window_labels(w, word_labels[w.sentence], continuation).tolist(),
+        }
+        for w in windows
+    ]
+    return WindowDataset(items, len(corpus))
+
+
+class PadCollator:
+    """Pad a batch to its longest window: ``input_ids`` with the pad id, ``labels`` with -100."""
+
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+        width = max(len(item["input_ids"]) for item in batch)
+        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        labels = np.full((len(batch), width), IGNORE_INDEX, dtype=np.int64)
+        for row, item in enumerate(batch):
+            n = len(item["input_ids"])
+            ids[row, :n] = item["input_ids"]
+            mask[row, :n] = 1
+            labels[row, :n] = item["labels"]
+        return {
+            "input_ids": torch.from_numpy(ids),
+            "attention_mask": torch.from_numpy(mask),
+            "labels": torch.from_numpy(labels),
+        }
