@@ -39,16 +39,29 @@ def _load(name_or_dir: str | Path, split: str | None) -> tuple[Any, str]:
             )
         return datasets.load_from_disk(str(path)), str(path)
     name = str(name_or_dir)
+    if _offline():  # checked here: datasets reads the variable only once, when imported
+        raise DataError(
+            _hub_message(name, "the Hugging Face Hub is offline (HF_HUB_OFFLINE is set)")
+        )
     try:
         return datasets.load_dataset(name, split=split), name
-    except Exception as exc:  # any hub failure (offline, unknown name, no network) is the user's
-        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-        why = "the Hugging Face Hub is offline (HF_HUB_OFFLINE is set)" if offline else str(exc)
-        raise DataError(
-            f"cannot load the dataset {name!r} from the Hugging Face Hub: {why}. "
-            "Download it where the hub is reachable and give a local file instead "
-            "(a CoNLL, JSONL or CSV file, or a folder written by datasets' save_to_disk)"
-        ) from None
+    except Exception as exc:  # any hub failure (no network, unknown name) is the user's to fix
+        raise DataError(_hub_message(name, f"{type(exc).__name__}: {exc}")) from None
+
+
+def _offline() -> bool:
+    return any(
+        os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on")
+        for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+
+
+def _hub_message(name: str, why: str) -> str:
+    return (
+        f"cannot load the dataset {name!r} from the Hugging Face Hub: {why}. "
+        "Download it where the hub is reachable and give a local file instead "
+        "(a CoNLL, JSONL or CSV file, or a folder written by datasets' save_to_disk)"
+    )
 
 
 def _pick_split(data: Any, split: str | None, name: str) -> tuple[Any, str]:
@@ -107,9 +120,9 @@ def read_hf(
     needed = [c for c in (tokens_column, tags_column) if c is not None]
     if missing := [c for c in needed if c not in ds.column_names]:
         raise DataError(
-            f"no column {', '.join(map(repr, missing))}; the columns are "
+            f"no column(s) {', '.join(map(repr, missing))}; the columns are "
             f"{', '.join(map(repr, ds.column_names))} (choose them with tokens_column=, "
-            "tags_column=; CLI: --tokens-column, --tags-column)",
+            "tags_column=; CLI: --word-column, --tag-column)",
             name,
         )
     names = _tag_names(ds, tags_column, name) if tags_column else None
@@ -121,6 +134,8 @@ def read_hf(
             raise DataError(f"{len(words)} tokens but {len(tags)} tags", name, row)
         if not words or "" in words:
             raise DataError("a sentence without words, or an empty word", name, row)
+        if names is not None and any(not 0 <= t < len(names) for t in tags):
+            raise DataError(f"tag ids {tags} outside the {len(names)} ClassLabel names", name, row)
         labels = [names[t] for t in tags] if names is not None else list(tags)
         sentences.append(Sentence(list(words), labels, {}, name, row))
     if not sentences:

@@ -83,7 +83,8 @@ def read_tabular(
             word or sentence id, a sentence whose rows are not contiguous, or no rows.
     """
     path = Path(path)
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), _delimiter(path, delimiter))
+    delim = _delimiter(path, delimiter)
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delim)
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise DataError("the file is empty: expected a header row and one row per word", path)

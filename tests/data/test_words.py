@@ -1,0 +1,67 @@
+"""split_words: words are runs of letters/digits/marks, other characters stand alone."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nerlab.data import split_words
+from nerlab.data.words import _WORD_RE
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("EU rejects German call.", ["EU", "rejects", "German", "call", "."]),
+        (
+            "U.S. don't e-mail a_b",
+            ["U", ".", "S", ".", "don", "'", "t", "e", "-", "mail", "a", "_", "b"],
+        ),
+        ("(1996-08-22) 3.5%", ["(", "1996", "-", "08", "-", "22", ")", "3", ".", "5", "%"]),
+        ("e\u0301cole hi\u0308", ["e\u0301cole", "hi\u0308"]),  # combining marks stay inside
+        ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),  # Devanagari vowel signs (Mc/Mn)
+        ("می\u200cخواهم", ["می\u200cخواهم"]),  # ZWNJ inside a Persian word
+        ("東京に行く", ["東京に行く"]),  # no spaces in Japanese: one run of letters
+        ("a\u200bb\ufeffc\u00a0d\te\nf", ["a", "b", "c", "d", "e", "f"]),
+        ("😀👍", ["😀", "👍"]),
+        ("", []),
+        ("  \n\t ", []),
+    ],
+)
+def test_examples(text: str, words: list[str]) -> None:
+    assert [w for w, _, _ in split_words(text)] == words
+
+
+def test_offsets_are_exact() -> None:
+    text = "  Zoë moved to São Paulo, Brazil. "
+    spans = split_words(text)
+    assert spans[0] == ("Zoë", 2, 5)
+    assert all(text[s:e] == w for w, s, e in spans)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_properties_on_any_text(text: str) -> None:
+    spans = split_words(text)
+    assert all(text[s:e] == w and w for w, s, e in spans)
+    assert all(a[2] <= b[1] for a, b in pairwise(spans))
+    covered = {i for _, s, e in spans for i in range(s, e)}
+    for i, ch in enumerate(text):
+        if i not in covered:  # only separators are left out
+            assert ch.isspace() or ch in "\u200b\ufeff"
+    for w, _, _ in spans:
+        assert not any(c.isspace() for c in w)
+
+
+def test_mark_table_matches_unicodedata() -> None:
+    """Every combining mark joins a word run; the hard-coded table is complete and exact."""
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat[0] == "M":
+            assert _WORD_RE.fullmatch("a" + ch), f"U+{cp:04X} ({cat}) should join a word"
