@@ -23,7 +23,7 @@ from itertools import chain
 
 import numpy as np
 
-from nerlab.data.schemes import check_scheme, detect_scheme
+from nerlab.data.schemes import check_scheme, decode_lenient, detect_scheme
 from nerlab.evaluate.entities import (
     STRICT_SCHEMES,
     Spans,
@@ -218,6 +218,9 @@ def get_entities(
     """
     sents = [list(tags)]
     scheme = _resolve_scheme(sents, [], mode, scheme)
+    if mode == "conlleval":
+        # One sentence: the pure-Python reader is faster than the vectorised one (same result).
+        return decode_lenient(sents[0])
     enc = encode(sents)
     spans = decode(enc, enc.true, mode, scheme, "tags")
     return [
