@@ -141,7 +141,7 @@ def test_strict_mode_refuses_iob1(tmp_path: Path, capsys: pytest.CaptureFixture[
     path = write(tmp_path, "iob1.conll", "EU I-ORG I-ORG\nrejects O O\n")
     code, _, err = run(["score", str(path), "--mode", "strict"], capsys)
     assert code == 2
-    assert "strict mode supports IOB2, IOBES, BILOU, and the tags are IOB1" in err
+    assert "strict mode supports IOB2, IOBES, BILOU, and the tags are read as IOB1" in err
     assert "Traceback" not in err
 
 

@@ -177,7 +177,7 @@ def _resolve_scheme(
             raise DataError(f"cannot detect the tag scheme: {exc}", where) from None
     if mode == "strict" and scheme not in STRICT_SCHEMES:
         raise ConfigError(
-            f"strict mode supports {', '.join(STRICT_SCHEMES)}, and the tags are {scheme}: "
+            f"strict mode supports {', '.join(STRICT_SCHEMES)}, and the tags are read as {scheme}: "
             "use --mode conlleval (which reads any scheme) or convert the files to IOB2 "
             "(nerlab data convert IN OUT --scheme iob2)"
         )
