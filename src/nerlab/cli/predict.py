@@ -1,9 +1,155 @@
-"""The `nerlab predict` command(s)."""
+"""`nerlab predict`: tag texts, a file or stdin with a trained (or exported ONNX) model."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, TextIO
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from nerlab.errors import ConfigError
+from nerlab.inference.batch import PredictStats, predict_file, predict_texts
+from nerlab.inference.documents import INPUT_FORMATS, Source, parse_shard
+from nerlab.inference.predictor import Predictor
+from nerlab.inference.render import OUTPUT_FORMATS
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
+    return value
+
+
+@contextlib.contextmanager
+def _open_output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        yield f
+
+
+def _progress_factory(
+    progress: Progress | None,
+) -> Callable[[Source], Callable[[int], None] | None] | None:
+    if progress is None:
+        return None
+
+    def make(source: Source) -> Callable[[int], None]:
+        task = progress.add_task(Path(source.name).name, total=source.total)
+        return lambda n: progress.advance(task, n)
+
+    return make
+
+
+def predict_command(
+    model: Annotated[Path, typer.Argument(help="Model folder (nerlab train or export).")],
+    input: Annotated[Path | None, typer.Argument(help="Input file; stdin when absent.")] = None,
+    text: Annotated[
+        list[str] | None, typer.Option("--text", "-t", help="A text to tag (repeatable).")
+    ] = None,
+    input_format: Annotated[
+        str, typer.Option(help="auto, text (one document per line), jsonl or conll.")
+    ] = "auto",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Output: jsonl, conll, pretty or html.")
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output file (default: stdout).")
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option(help="Only the I-th of N contiguous slices, e.g. 2/8.")
+    ] = None,
+    precision: Annotated[str, typer.Option(help="auto, bf16, fp16 or fp32 (PyTorch).")] = "auto",
+    backend: Annotated[str, typer.Option(help="auto (onnx if model.onnx), torch, onnx.")] = "auto",
+    aggregation: Annotated[str, typer.Option(help="Word scores: first, average, max.")] = "first",
+    mode: Annotated[
+        str, typer.Option(help="Entities: conlleval (lenient) or strict.")
+    ] = "conlleval",
+    token_budget: Annotated[int, typer.Option(help="Max batch x padded length per call.")] = 8192,
+    threads: Annotated[int, typer.Option(help="PyTorch CPU threads (0: its default).")] = 0,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at an unreadable line.")] = False,
+) -> None:
+    """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin.
+
+    Unreadable lines are reported on stderr and skipped, unless --strict.
+    """
+    _choice("output format", format, OUTPUT_FORMATS)
+    _choice("input format", input_format, INPUT_FORMATS)
+    shard_spec = parse_shard(shard)
+    if text and input is not None:
+        raise ConfigError("give either --text or an INPUT file, not both")
+    if text and shard_spec is not None:
+        raise ConfigError("--shard applies to an INPUT file or stdin, not to --text")
+    if threads < 0:
+        raise ConfigError(f"--threads must be 0 (default) or positive, got {threads}")
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    predictor = Predictor.load(
+        model,
+        precision=precision,
+        backend=backend,
+        aggregation=aggregation,  # type: ignore[arg-type]
+        mode=mode,
+        token_budget=token_budget,
+    )
+    err = Console(stderr=True)
+    with _open_output(output) as out:
+        if text:
+            stats = predict_texts(predictor, list(text), out, output_format=format)
+        else:
+            stats = _predict_input(
+                predictor, input, out, format, input_format, shard_spec, strict, err
+            )
+    _summary(err, stats, output)
+
+
+def _predict_input(
+    predictor: Predictor,
+    path: Path | None,
+    out: TextIO,
+    output_format: str,
+    input_format: str,
+    shard: tuple[int, int] | None,
+    strict: bool,
+    err: Console,
+) -> PredictStats:
+    show = path is not None and err.is_terminal
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    bar = Progress(*columns, TimeRemainingColumn(), console=err, transient=True, disable=not show)
+    with bar:
+        return predict_file(
+            predictor,
+            path,
+            out,
+            output_format=output_format,
+            input_format=input_format,
+            shard=shard,
+            strict=strict,
+            on_error=lambda msg: err.print(
+                f"[yellow]skipped:[/] {escape(msg)}", highlight=False, soft_wrap=True
+            ),
+            progress=_progress_factory(bar if show else None),
+        )
+
+
+def _summary(err: Console, stats: PredictStats, output: Path | None) -> None:
+    where = f" -> {output}" if output is not None else ""
+    bad = f", {stats.errors} unreadable line(s) skipped" if stats.errors else ""
+    err.print(
+        f"{stats.documents} document(s), {stats.entities} entities{bad}{where}", highlight=False
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to the nerlab app (filled in by its issue)."""
+    """Add ``nerlab predict`` to the app."""
+    app.command("predict")(predict_command)

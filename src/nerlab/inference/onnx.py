@@ -16,9 +16,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +81,12 @@ def export_onnx(
     src, out = Path(model_dir), Path(out)
     if src.resolve() == out.resolve():
         raise ModelError("the output folder must differ from the model folder")
-    model, tokenizer, info = load_tagger(src)
+    read_tagger_info(src)  # a clear error for a folder that is not a tagger, before any work
     _check_output(out, overwrite)
+    model, tokenizer, info = load_tagger(src)
     out.mkdir(parents=True, exist_ok=True)
     target = out / ONNX_FILE
-    with tempfile.TemporaryDirectory(prefix="nerlab-onnx-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="nerlab-onnx-") as tmp, _quiet():
         fp32_path = Path(tmp) / ONNX_FILE if quantize else target
         _torch_export(model, fp32_path, opset, tokenizer)
         if quantize == "int8":
@@ -92,6 +96,22 @@ def export_onnx(
     info.extra["export"] = {"format": "onnx", "opset": opset, "quantize": quantize}
     save_tagger_info(out, info)
     return target
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the exporter's and quantiser's chatter (torchvision notes, pre-processing tips)."""
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript", "")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def _torch_export(model: Any, path: Path, opset: int, tokenizer: Any) -> None:
@@ -114,29 +134,25 @@ def _torch_export(model: Any, path: Path, opset: int, tokenizer: Any) -> None:
     mask = torch.ones_like(ids)
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
     params = sum(p.numel() for p in model.parameters())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _Logits(model.float().eval()),
-            (ids, mask),
-            str(path),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
-            opset_version=opset,
-            dynamo=True,
-            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-            external_data=params * 4 > 1_800_000_000,  # protobuf files stop at 2 GB
-            verbose=False,
-        )
+    torch.onnx.export(
+        _Logits(model.float().eval()),
+        (ids, mask),
+        str(path),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        opset_version=opset,
+        dynamo=True,
+        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+        external_data=params * 4 > 1_800_000_000,  # protobuf files stop at 2 GB
+        verbose=False,
+    )
 
 
 def _quantize_int8(src: Path, dst: Path) -> None:
     """Dynamic int8 quantisation of the matrix products (ONNX Runtime)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
 
 
 def onnx_forward(path: str | Path, threads: int | None = None) -> Forward:

@@ -345,9 +345,10 @@ def _load_torch(folder: Path, precision: str, device: str) -> tuple[Forward, Any
     """PyTorch model, tokenizer, info and resolved precision of a trained folder."""
     from nerlab.models.engine import torch_forward
     from nerlab.models.precision import resolve_precision
-    from nerlab.models.saved import load_tagger
+    from nerlab.models.saved import load_tagger, read_tagger_info
 
     prec = resolve_precision(precision, device)
+    read_tagger_info(folder)  # not a tagger folder: say so before looking for weights
     if not any((folder / f).is_file() for f in ("model.safetensors", "pytorch_model.bin")):
         raise ModelError(
             f"{folder} has no PyTorch weights (model.safetensors or pytorch_model.bin); give the "

@@ -1,0 +1,158 @@
+"""Output formats of ``nerlab predict``, each a streaming writer over predicted documents.
+
+- ``jsonl``: one JSON object per input document, in input order: ``{"text", "entities"}``
+  (JSONL input: the input object with ``entities`` set to the predictions; CoNLL input: also
+  ``words`` and ``tags``). A line that could not be read gives ``{"line", "error"}``, so output
+  line ``k`` always belongs to input document ``k``.
+- ``conll``: one word per line, the input's columns (CoNLL input) then the predicted tag,
+  sentences separated by a blank line. TAB-separated if a value contains whitespace, else
+  space-separated. Empty documents and unreadable lines have no words and are left out.
+- ``pretty``: the texts with coloured, labelled entities (rich), for a terminal.
+- ``html``: a standalone HTML page with highlighted entities; all text is escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from nerlab.errors import ConfigError
+from nerlab.inference.documents import Document
+from nerlab.inference.predictor import Tagged
+
+OUTPUT_FORMATS = ("jsonl", "conll", "pretty", "html")
+_PALETTE = ("#ffd166", "#8ecae6", "#b5e48c", "#f4a3c0", "#cdb4db", "#ffb4a2", "#a8dadc")
+_STYLES = ("black on yellow", "black on cyan", "black on green", "black on magenta")
+_STYLES += ("white on blue", "black on bright_red", "black on bright_cyan")
+_WS = re.compile(r"\s")
+
+
+def _pick(label: str, choices: Sequence[str]) -> str:
+    """A colour per label, stable across runs (not Python's salted ``hash``)."""
+    digest = hashlib.blake2b(label.encode("utf-8"), digest_size=2).digest()
+    return choices[int.from_bytes(digest, "big") % len(choices)]
+
+
+class Writer:
+    """Writes predicted documents to ``out`` in one format."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self) -> None:
+        """Write what comes before the first document."""
+
+    def write(self, doc: Document, tagged: Tagged | None) -> None:
+        """Write one document (``tagged`` is ``None`` when ``doc.error`` is set)."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Write what comes after the last document."""
+
+
+class JsonlWriter(Writer):
+    def write(self, doc: Document, tagged: Tagged | None) -> None:
+        if tagged is None:
+            record: dict[str, Any] = {"line": doc.line, "error": doc.error}
+        elif doc.words is not None:
+            record = {"text": tagged.text, "words": doc.words, "tags": tagged.tags}
+            record["entities"] = tagged.entities
+        else:
+            record = {**(doc.record or {}), "text": tagged.text, "entities": tagged.entities}
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class ConllWriter(Writer):
+    def write(self, doc: Document, tagged: Tagged | None) -> None:
+        if tagged is None or not tagged.words:
+            return
+        cols = [[w for w, _, _ in tagged.words], *doc.columns, tagged.tags]
+        rows = list(zip(*cols, strict=True))
+        sep = "\t" if any(_WS.search(v) for row in rows for v in row) else " "
+        self.out.write("".join(sep.join(row) + "\n" for row in rows) + "\n")
+
+
+class PrettyWriter(Writer):
+    """Coloured entities with their labels; plain text (no escapes) when not a terminal."""
+
+    def __init__(self, out: TextIO, color: bool | None = None):
+        super().__init__(out)
+        self.console = Console(file=out, force_terminal=color, highlight=False, soft_wrap=True)
+
+    def write(self, doc: Document, tagged: Tagged | None) -> None:
+        if tagged is None:
+            self.console.print(Text(f"[line {doc.line}] {doc.error}", style="red"))
+            return
+        text = Text()
+        pos = 0
+        for ent in tagged.entities:
+            text.append(tagged.text[pos : ent["start"]])
+            style = _pick(ent["label"], _STYLES)
+            text.append(ent["text"], style=style)
+            text.append(f" {ent['label']}", style=f"bold {style}")
+            pos = ent["end"]
+        text.append(tagged.text[pos:])
+        self.console.print(text)
+
+
+class HtmlWriter(Writer):
+    """A standalone page: one paragraph per document, entities as ``<mark>`` elements."""
+
+    def __init__(self, out: TextIO, title: str = "nerlab predictions"):
+        super().__init__(out)
+        self.title = title
+        self.labels: dict[str, str] = {}
+
+    def start(self) -> None:
+        self.out.write(
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(self.title)}</title>\n<style>\n"
+            "body{font-family:system-ui,sans-serif;line-height:2.2;max-width:60em;margin:2em auto}"
+            "\np.doc{white-space:pre-wrap;border-bottom:1px solid #eee;padding:.3em 0}"
+            "\nmark{padding:.1em .3em;border-radius:.3em}"
+            "\nmark .label{font-size:.7em;font-weight:bold;margin-left:.4em;opacity:.8}"
+            "\np.error{color:#b00020}\n</style>\n</head>\n<body>\n"
+            f"<h1>{html.escape(self.title)}</h1>\n"
+        )
+
+    def write(self, doc: Document, tagged: Tagged | None) -> None:
+        if tagged is None:
+            self.out.write(f'<p class="error">{html.escape(doc.error or "")}</p>\n')
+            return
+        parts: list[str] = []
+        pos = 0
+        for ent in tagged.entities:
+            parts.append(html.escape(tagged.text[pos : ent["start"]]))
+            label = html.escape(ent["label"], quote=True)
+            colour = self.labels.setdefault(ent["label"], _pick(ent["label"], _PALETTE))
+            parts.append(
+                f'<mark class="entity" data-label="{label}" style="background:{colour}" '
+                f'title="{label} {ent["score"]:.3f}">{html.escape(ent["text"])}'
+                f'<span class="label">{label}</span></mark>'
+            )
+            pos = ent["end"]
+        parts.append(html.escape(tagged.text[pos:]))
+        self.out.write(f'<p class="doc" data-line="{doc.line}">{"".join(parts)}</p>\n')
+
+    def finish(self) -> None:
+        self.out.write("</body>\n</html>\n")
+
+
+def make_writer(fmt: str, out: TextIO, color: bool | None = None) -> Writer:
+    """The writer for ``fmt`` (one of :data:`OUTPUT_FORMATS`)."""
+    if fmt == "jsonl":
+        return JsonlWriter(out)
+    if fmt == "conll":
+        return ConllWriter(out)
+    if fmt == "pretty":
+        return PrettyWriter(out, color)
+    if fmt == "html":
+        return HtmlWriter(out)
+    raise ConfigError(f"unknown output format {fmt!r}; allowed: {', '.join(OUTPUT_FORMATS)}")
