@@ -94,38 +94,47 @@ def read_tabular(
     extra = [(h, i) for i, h in enumerate(header) if i not in (si, wi, ti)]
     sentences: list[Sentence] = []
     seen: dict[str, int] = {}
-    current: str | None = None
     for row in reader:
-        line = reader.line_num
-        if not row:
-            continue  # a blank line holds no row
-        if len(row) != len(header):
-            raise DataError(
-                f"expected {len(header)} fields as in the header, found {len(row)}: {row!r}",
-                path,
-                line,
-            )
-        sid, word = row[si], row[wi]  # type: ignore[index]
-        if not sid or not word:
-            raise DataError(f"empty {'sentence id' if not sid else 'word'} in {row!r}", path, line)
-        if sid != current:
-            if sid in seen:
-                raise DataError(
-                    f"rows of sentence {sid!r} are not contiguous: it started on line "
-                    f"{seen[sid]} and another sentence came between; sort the rows by sentence",
-                    path,
-                    line,
-                )
-            seen[sid] = line
-            current = sid
-            sentences.append(Sentence([], [], {h: [] for h, _ in extra}, str(path), line, []))
-        s = sentences[-1]
-        s.words.append(word)
-        if ti is not None:
-            s.tags.append(row[ti])
-        for h, i in extra:
-            s.columns[h].append(row[i])
-        s.lines.append(line)  # type: ignore[union-attr]
+        if row:  # a blank line holds no row
+            _add_row(row, reader.line_num, (si, wi, ti), header, extra, sentences, seen, path)
     if not sentences:
         raise DataError("no sentence found: the file has a header but no rows", path)
     return Corpus(sentences, str(path))
+
+
+def _add_row(
+    row: list[str],
+    line: int,
+    cols: tuple[int | None, ...],
+    header: list[str],
+    extra: list[tuple[str, int]],
+    sentences: list[Sentence],
+    seen: dict[str, int],
+    path: Path,
+) -> None:
+    """Append one row to the last sentence, or start a new sentence at a new id."""
+    si, wi, ti = cols
+    if len(row) != len(header):
+        raise DataError(
+            f"expected {len(header)} fields as in the header, found {len(row)}: {row!r}", path, line
+        )
+    sid, word = row[si], row[wi]  # type: ignore[index]
+    if not sid or not word:
+        raise DataError(f"empty {'sentence id' if not sid else 'word'} in {row!r}", path, line)
+    if not seen or sid != next(reversed(seen)):  # ``seen`` keeps ids in order of first row
+        if sid in seen:
+            raise DataError(
+                f"rows of sentence {sid!r} are not contiguous: it started on line {seen[sid]} "
+                "and another sentence came between; sort the rows by sentence",
+                path,
+                line,
+            )
+        seen[sid] = line
+        sentences.append(Sentence([], [], {h: [] for h, _ in extra}, str(path), line, []))
+    s = sentences[-1]
+    s.words.append(word)
+    if ti is not None:
+        s.tags.append(row[ti])
+    for h, i in extra:
+        s.columns[h].append(row[i])
+    s.lines.append(line)  # type: ignore[union-attr]
