@@ -53,15 +53,19 @@ def render(desc: Description, console: Console) -> None:
     """Print a description as rich tables."""
     names = _short_names([s.path for s in desc.splits])
     types = sorted({t for s in desc.splits for t in s.entities})
-    table = Table(title="splits", title_justify="left")
-    for col in ("file", "sentences", "words", "entities", *types, "length p50/p90/p99/max"):
-        table.add_column(col, justify="left" if col == "file" else "right")
-    table.add_column("scheme")
-    table.add_column("invalid", justify="right")
+    lengths = [
+        "/".join(str(s.length[k]) for k in ("p50", "p90", "p99", "max")) for s in desc.splits
+    ]
+    title = "splits (length: words per sentence, p50/p90/p99/max)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("file", overflow="fold")
+    for col in ("sentences", "words", "entities", *types, "length"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("scheme", no_wrap=True)
+    table.add_column("invalid", justify="right", no_wrap=True)
     if desc.model is not None:
-        table.add_column(f"> {desc.max_length} sub-tokens", justify="right")
-    for name, s in zip(names, desc.splits, strict=True):
-        length = "/".join(str(s.length[k]) for k in ("p50", "p90", "p99", "max"))
+        table.add_column(f"> {desc.max_length} sub-tokens", justify="right", no_wrap=True)
+    for name, s, length in zip(names, desc.splits, lengths, strict=True):
         scheme = s.scheme or (f"plain ({s.labels} labels)" if s.labels else "unlabelled")
         span = s.scheme is not None
         row = [escape(name), str(s.sentences), str(s.words)]
@@ -103,7 +107,7 @@ def describe_cmd(
     if as_json:
         typer.echo(json.dumps(desc.to_dict(), indent=2, ensure_ascii=False))
     else:
-        render(desc, Console(width=max(Console().width, 120)))
+        render(desc, Console(width=max(Console().width, 160)))
 
 
 def convert_cmd(
