@@ -28,7 +28,7 @@ app = typer.Typer(
 for _module in (data, score, models, train, evaluate, predict, export):
     _module.register(app)
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)
 
 
 def run_cli(argv: list[str] | None = None) -> int:
