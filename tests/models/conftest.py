@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,11 +35,13 @@ def synth_tokenizer(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def e5_dir(_private_nerlab_home: Path) -> Path:
-    """The real e5-small-multilingual folder, converted once per test session."""
+def e5_dir(_private_nerlab_home: Path) -> Iterator[Path]:
+    """The real e5-small-multilingual folder, converted once per test session (and then
+    deleted: pytest keeps old temp folders, and this one weighs 490 MB)."""
     from nerlab.models import resolve_model
 
     folder = resolve_model("e5-small-multilingual")
     assert folder.parent == _private_nerlab_home / "models"
     assert os.environ["NERLAB_HOME"] == str(_private_nerlab_home)
-    return folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
