@@ -52,7 +52,9 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _offline() -> None:
-    """Tests never reach the Hugging Face Hub."""
+def _offline_and_private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never reach the Hugging Face Hub nor write into the user's nerlab cache."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ["NERLAB_HOME"] = str(tmp_path_factory.mktemp("nerlab-home"))

@@ -31,6 +31,23 @@ for _module in (data, score, models, train, evaluate, predict, export):
 _err = Console(stderr=True, soft_wrap=True)
 
 
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` from click and from the copy of click that typer >= 0.29 bundles."""
+    classes: list[type[BaseException]] = [getattr(click.exceptions, name)]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:  # older typer: plain click only
+        return tuple(classes)
+    if hasattr(vendored, name):
+        classes.append(getattr(vendored, name))
+    return tuple(classes)
+
+
+_USAGE_ERRORS = _click_classes("ClickException")
+_EXITS = (click.exceptions.Exit, typer.Exit)
+_ABORTS = (click.exceptions.Abort, typer.Abort, KeyboardInterrupt)
+
+
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (0 ok, 1 usage error, 2 nerlab error).
 
@@ -42,12 +59,12 @@ def run_cli(argv: list[str] | None = None) -> int:
     except NerlabError as exc:
         _err.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except _USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return exc.exit_code  # type: ignore[attr-defined]
+    except _EXITS as exc:
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except _ABORTS:
         _err.print("[yellow]interrupted[/]")
         return 130
     return result if isinstance(result, int) else 0
