@@ -62,7 +62,7 @@ def finish_run(
         dev = score(model, tokenizer, data.labels, data.dev, max_length, precision, cfg)
     if data.test is not None:
         test = score(model, tokenizer, data.labels, data.test, max_length, precision, cfg)
-    result = TrainResult(cfg.output, list(data.labels.labels), dev, test, stats)
+    result = TrainResult(cfg.output, list(data.labels.labels), dev, test, stats, model.eval())
     if trainer.args.process_index == 0:
         save_run(cfg, trainer, data, folder, max_length, result)
     return result

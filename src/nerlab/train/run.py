@@ -57,6 +57,7 @@ class TrainResult:
         dev: word-level scores of the final (best) model on dev, if given.
         test: word-level scores on test, if given.
         stats: epochs run, best epoch, seconds, samples per second, precision...
+        model: the trained (best) model, in memory, in eval mode.
     """
 
     output: str
@@ -64,6 +65,7 @@ class TrainResult:
     dev: Evaluation | None
     test: Evaluation | None
     stats: dict[str, Any] = field(default_factory=dict)
+    model: Any = field(default=None, repr=False)
 
 
 def load_data(cfg: TrainConfig) -> TrainData:
@@ -164,6 +166,7 @@ def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any
         fp16=precision == "fp16",
         use_cpu=cpu,
         ddp_backend="gloo" if cpu and distributed else None,
+        ddp_find_unused_parameters=False,
         eval_strategy="epoch" if has_dev else "no",
         save_strategy="epoch",
         save_total_limit=2 if has_dev else 1,
