@@ -12,7 +12,8 @@ subprocess (clean peak RSS), same machine, same thread count:
 - ``onnx-fp32`` / ``onnx-int8``: ``Predictor.predict`` on ``nerlab export --onnx`` folders;
 - ``cli``: peak memory of ``nerlab predict MODEL test.txt`` (a text file in the work folder).
 
-Printed: sentences/s, ratios to the pipeline, peak RSS, entity agreement with ``nerlab-bs1``
+Each path runs ``--rounds`` times (round-robin) and keeps its best time. Printed: sentences/s,
+ratios to the pipeline, peak RSS, entity agreement with ``nerlab-bs1``
 (sentences whose entity lists are identical), test F1 (entities mapped back to the gold words:
 a word belongs to an entity when its first character does), and the fraction of the machine's
 measured dense matmul throughput each path reaches (useful FLOPs: real tokens only,
@@ -196,6 +197,7 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/nerlab-bench/predict", help="ONNX exports go here")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     ap.add_argument("--paths", default=",".join(PATHS))
+    ap.add_argument("--rounds", type=int, default=2, help="best time of this many runs per path")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -221,11 +223,22 @@ def run(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     peaks = {k: matmul_gflops(k) for k in ("float32", "bfloat16")}
     flops = model_flops(args.model, words)
-    print(f"model {args.model}; {len(texts)} sentences; torch threads {torch.get_num_threads()}")
+    print(f"model {args.model}; {len(texts)} sentences; torch threads {torch.get_num_threads()}; "
+          f"best of {args.rounds} rounds")  # fmt: skip
     print(f"dense matmul 2048^3: fp32 {peaks['float32']:.0f} GFLOP/s, "
           f"bf16 {peaks['bfloat16']:.0f} GFLOP/s; forward {flops / len(texts) / 1e6:.1f} "
           "MFLOP/sentence (real tokens)")  # fmt: skip
-    results = {p: spawn(p, args) for p in paths if p != "cli"}
+    # Rounds over all paths, best time per path: the machine is shared, and a neighbour's job
+    # slows whichever path runs at that moment.
+    results: dict[str, dict] = {}
+    for _ in range(args.rounds):
+        for p in paths:
+            if p == "cli":
+                continue
+            r = spawn(p, args)
+            best = results.setdefault(p, r)
+            best["seconds"] = min(best["seconds"], r["seconds"])
+            best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
     cli = spawn("cli", args) if "cli" in paths else None
     ref = results.get("nerlab-bs1", {}).get("entities")
     base = results.get("pipeline-fp32", {}).get("seconds")

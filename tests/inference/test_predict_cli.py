@@ -234,6 +234,7 @@ def test_bad_shard(
         (["--input-format", "csv"], "unknown input format 'csv'"),
         (["--precision", "fp8"], "unknown precision 'fp8'"),
         (["--threads", "-1"], "--threads"),
+        (["--token-budget", "-5"], "--token-budget"),
     ],
 )
 def test_bad_options(

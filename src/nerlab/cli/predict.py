@@ -73,7 +73,9 @@ def predict_command(
     mode: Annotated[
         str, typer.Option(help="Entities: conlleval (lenient) or strict.")
     ] = "conlleval",
-    token_budget: Annotated[int, typer.Option(help="Max batch x padded length per call.")] = 8192,
+    token_budget: Annotated[
+        int, typer.Option(help="Max batch x padded length per call (0: 1024 on CPU).")
+    ] = 0,
     threads: Annotated[int, typer.Option(help="PyTorch CPU threads (0: its default).")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at an unreadable line.")] = False,
 ) -> None:
@@ -88,8 +90,8 @@ def predict_command(
         raise ConfigError("give either --text or an INPUT file, not both")
     if text and shard_spec is not None:
         raise ConfigError("--shard applies to an INPUT file or stdin, not to --text")
-    if threads < 0:
-        raise ConfigError(f"--threads must be 0 (default) or positive, got {threads}")
+    if threads < 0 or token_budget < 0:
+        raise ConfigError("--threads and --token-budget must be 0 (default) or positive")
     if threads:
         import torch
 
@@ -100,7 +102,7 @@ def predict_command(
         backend=backend,
         aggregation=aggregation,  # type: ignore[arg-type]
         mode=mode,
-        token_budget=token_budget,
+        token_budget=token_budget or None,
     )
     err = Console(stderr=True)
     with _open_output(output) as out:
