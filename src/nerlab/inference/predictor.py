@@ -128,6 +128,7 @@ class Predictor:
         self.max_batch_size = max_batch_size
         self.chunk_words = chunk_words
         self._labels = np.asarray(info.labels, dtype=object)
+        self._decoder: tuple[Any, np.ndarray] | None = None
 
     @classmethod
     def load(
@@ -320,32 +321,42 @@ class Predictor:
         sizes = np.fromiter((len(a) for a in ids), dtype=np.int64, count=len(ids))
         # One flat sequence with an O between sentences: no entity can cross a sentence.
         starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-        flat_ids = np.concatenate([np.append(a, -1) for a in ids])
+        o_id = len(self._labels)  # the extra "O" appended to the labels
+        flat_ids = np.concatenate([np.append(a, o_id) for a in ids])
         flat_probs = np.concatenate([np.append(p, 0.0) for p in probs])
-        labels = np.append(self._labels, "O")
-        tags = labels[flat_ids].tolist()
-        spans = self._decode(tags)
-        if not spans:
+        types, a, b = self._decode(flat_ids)
+        if not len(a):
             return result
-        types, a, b = (np.asarray(x) for x in zip(*spans, strict=True))
         cum = np.concatenate(([0.0], np.cumsum(flat_probs, dtype=np.float64)))
-        scores = (cum[b] - cum[a]) / (b - a)
+        scores = np.round((cum[b] - cum[a]) / (b - a), 6).tolist()
         sent = np.searchsorted(starts, a, side="right") - 1
-        for t, s, x, y, score in zip(
-            types, sent, a - starts[sent], b - starts[sent], scores, strict=True
-        ):
-            result[s].append((str(t), int(x), int(y), round(float(score), 6)))
+        first, end = (a - starts[sent]).tolist(), (b - starts[sent]).tolist()
+        for t, s, x, y, score in zip(types, sent.tolist(), first, end, scores, strict=True):
+            result[s].append((t, x, y, score))
         return result
 
-    def _decode(self, tags: list[str]) -> list[tuple[str, int, int]]:
-        """Entities as ``(type, start, end)`` over one flat tag list."""
+    def _decode(self, flat_ids: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Entities over flat label ids as (types, start words, end words (exclusive)).
+
+        Span tags go through the metrics' vectorised decoder
+        (:func:`nerlab.evaluate.entities.decode`, the code behind ``get_entities``), on ids
+        rather than tag strings.
+        """
+        labels = np.append(self._labels, "O")
         if self.info.scheme is None:
             # Plain tags (POS, chunks): every word that is not O is a one-word span.
-            return [(t, i, i + 1) for i, t in enumerate(tags) if t != "O"]
-        from nerlab.evaluate.metrics import get_entities
+            pos = np.flatnonzero(labels[flat_ids] != "O")
+            return labels[flat_ids[pos]].tolist(), pos, pos + 1
+        from nerlab.evaluate.entities import decode, encode
 
+        if self._decoder is None:
+            enc = encode([labels.tolist()])
+            index = {tag: i for i, tag in enumerate(enc.tags)}
+            self._decoder = enc, np.array([index[t] for t in labels.tolist()], dtype=np.int32)
+        enc, remap = self._decoder
         scheme = self.info.scheme if self.mode == "strict" else None
-        return get_entities(tags, mode=self.mode, scheme=scheme)
+        spans = decode(enc, remap[flat_ids], self.mode, scheme, "predicted tags")
+        return [enc.type_names[t] for t in spans.type_ids], spans.starts, spans.ends
 
 
 def _load_torch(folder: Path, precision: str, device: str) -> tuple[Forward, Any, TaggerInfo, str]:
