@@ -56,7 +56,8 @@ class TrainConfig:
         max_length: window length in sub-tokens (``None``: the model's maximum).
         stride: sub-tokens shared by consecutive windows of a long sentence (``None``: a quarter).
         group_by_length: batch windows of similar length together (less padding).
-        eval_token_budget: tokens per forward pass when scoring dev/test.
+        eval_token_budget: tokens per forward pass when scoring dev/test (small batches that
+            stay in cache are fastest on CPU: see nerlab.inference.predictor.CPU_TOKEN_BUDGET).
         overwrite: replace an output folder that holds another run.
         resume: continue the run in ``output`` from its last checkpoint.
         keep_checkpoints: keep ``output/checkpoints`` after a successful run.
@@ -83,7 +84,7 @@ class TrainConfig:
     max_length: int | None = None
     stride: int | None = None
     group_by_length: bool = True
-    eval_token_budget: int = 8192
+    eval_token_budget: int = 1024
     overwrite: bool = False
     resume: bool = False
     keep_checkpoints: bool = False

@@ -33,6 +33,7 @@ from nerlab.evaluate.metrics import (
 from nerlab.models.engine import DEFAULT_TOKEN_BUDGET, predict_word_logits, torch_forward
 
 MODES = ("conlleval", "strict")
+CPU_TOKEN_BUDGET = 1024  # the default of nerlab train's eval_token_budget
 NONE = "O"  # the row/column of the confusion matrix for "no entity" (missed / spurious)
 
 
@@ -279,7 +280,7 @@ def evaluate(
     *,
     tag_column: int | str = -1,
     precision: str | None = None,
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    token_budget: int | None = None,
     predictions: str | Path | None = None,
     report_dir: str | Path | None = None,
 ) -> Evaluation:
@@ -291,7 +292,8 @@ def evaluate(
         tag_column: the column of the gold tags.
         precision: ``auto``/``bf16``/``fp16``/``fp32``; ``None`` uses the precision the model
             was trained (and scored) with, so the scores match those ``nerlab train`` printed.
-        token_budget: tokens per forward pass.
+        token_budget: tokens per forward pass; ``None`` uses the one the model was scored with
+            at training time (1024 for other folders).
         predictions: write ``word gold predicted`` rows to this CoNLL file.
         report_dir: write the scores JSON and the confusion matrix (JSON + PNG) here.
 
@@ -306,8 +308,11 @@ def evaluate(
     model, tokenizer, info = load_tagger(model_dir)
     corpus = load_corpus(data, tag_column=tag_column, scheme="auto" if info.scheme else "none")
     check_labelled(corpus, info.labels, info.scheme)
+    training = info.extra.get("training", {})
     if precision is None:
-        precision = str(info.extra.get("training", {}).get("precision", "auto"))
+        precision = str(training.get("precision", "auto"))
+    if token_budget is None:
+        token_budget = int(training.get("eval_token_budget", CPU_TOKEN_BUDGET))
     result = evaluate_tagger(
         model,
         tokenizer,
@@ -317,7 +322,7 @@ def evaluate(
         info.max_length,
         precision=precision,
         token_budget=token_budget,
-        stride=info.extra.get("training", {}).get("stride"),
+        stride=training.get("stride"),
     )
     if predictions is not None:
         write_conll(predictions_corpus(corpus, result.pred), predictions, columns=True)
