@@ -79,11 +79,13 @@ def run_pipeline(model: str, texts: list[str], bf16: bool) -> tuple[list, float]
     return ents, secs
 
 
-def run_nerlab(path: str, model: str, work: Path, texts: list[str]) -> tuple[list, float]:
+def run_nerlab(
+    path: str, model: str, work: Path, texts: list[str], threads: int | None
+) -> tuple[list, float]:
     from nerlab.inference import Predictor
 
     if path.startswith("onnx"):
-        p = Predictor.load(work / path)
+        p = Predictor.load(work / path, threads=threads)
     else:
         p = Predictor.load(model, precision="bf16" if path == "nerlab-bf16" else "fp32")
     if path == "nerlab-bs1":
@@ -111,7 +113,9 @@ def worker(args: argparse.Namespace) -> None:
     if args.worker.startswith("pipeline"):
         ents, secs = run_pipeline(args.model, texts, args.worker == "pipeline-bf16")
     else:
-        ents, secs = run_nerlab(args.worker, args.model, Path(args.work), texts)
+        ents, secs = run_nerlab(
+            args.worker, args.model, Path(args.work), texts, args.threads or None
+        )
     json.dump({"seconds": secs, "peak_mb": peak_rss_mb(), "entities": ents}, sys.stdout)
 
 

@@ -158,6 +158,16 @@ def test_stdin(
     assert [r["text"] for r in _jsonl(capsys.readouterr().out)] == TEXTS
 
 
+def test_stdin_shard_and_carriage_returns(
+    tagger_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    data = b"one\ntwo\rstill two\nthree\nfour"  # a lone CR does not end a line
+    for shard, expected in (("1/2", ["one", "two\rstill two"]), ("2/2", ["three", "four"])):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        assert run_cli(["predict", str(tagger_dir), "--shard", shard]) == 0
+        assert [r["text"] for r in _jsonl(capsys.readouterr().out)] == expected
+
+
 def test_stdin_conll(
     tagger_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -76,7 +76,7 @@ def predict_command(
     token_budget: Annotated[
         int, typer.Option(help="Max batch x padded length per call (0: 1024 on CPU).")
     ] = 0,
-    threads: Annotated[int, typer.Option(help="PyTorch CPU threads (0: its default).")] = 0,
+    threads: Annotated[int, typer.Option(help="CPU threads (0: one per core).")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at an unreadable line.")] = False,
 ) -> None:
     """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin.
@@ -103,6 +103,7 @@ def predict_command(
         aggregation=aggregation,  # type: ignore[arg-type]
         mode=mode,
         token_budget=token_budget or None,
+        threads=threads or None,
     )
     err = Console(stderr=True)
     with _open_output(output) as out:

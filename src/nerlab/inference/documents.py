@@ -17,6 +17,8 @@ so that N processes can share one large input and their outputs concatenate in o
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import re
 import tempfile
@@ -231,11 +233,15 @@ def open_source(
 
 
 def _stdin_source(stdin: BinaryIO, fmt: str, shard: tuple[int, int] | None) -> Source:
-    """Standard input, read whole (its length is needed for sharding and CoNLL parsing)."""
-    data = stdin.read()
-    lines = data.splitlines(keepends=True)
+    """Standard input: streamed line by line, or read whole for CoNLL and for sharding
+    (which needs the number of documents first)."""
+    head = list(itertools.islice(stdin, 20))
     if fmt == "auto":
-        fmt = detect_input_format(None, [ln.decode("utf-8", "replace") for ln in lines[:20]])
+        fmt = detect_input_format(None, [ln.decode("utf-8", "replace") for ln in head])
+    if fmt != "conll" and shard is None:
+        lines = itertools.chain(head, stdin)
+        return Source(_line_documents(lines, fmt, "<stdin>", None), None, fmt, "<stdin>")
+    data = b"".join(head) + stdin.read()
     if fmt == "conll":
         with tempfile.TemporaryDirectory(prefix="nerlab-stdin-") as tmp:
             tmp_path = Path(tmp) / "stdin.conll"
@@ -246,5 +252,7 @@ def _stdin_source(stdin: BinaryIO, fmt: str, shard: tuple[int, int] | None) -> S
                 raise DataError(str(exc).replace(str(tmp_path), "<stdin>")) from None
         keep = shard_range(len(docs), shard)
         return Source(iter(docs[keep.start : keep.stop]), len(keep), fmt, "<stdin>")
-    keep = shard_range(len(lines), shard)
-    return Source(_line_documents(iter(lines), fmt, "<stdin>", keep), len(keep), fmt, "<stdin>")
+    # Lines end at "\n" only, as when reading a file (a lone "\r" stays inside its line).
+    keep = shard_range(data.count(b"\n") + (not data.endswith(b"\n") and bool(data)), shard)
+    lines = io.BytesIO(data)
+    return Source(_line_documents(lines, fmt, "<stdin>", keep), len(keep), fmt, "<stdin>")

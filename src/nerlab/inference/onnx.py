@@ -180,7 +180,9 @@ def onnx_forward(path: str | Path, threads: int | None = None) -> Forward:
     return forward
 
 
-def load_onnx(folder: Path, precision: str = "auto") -> tuple[Forward, Any, TaggerInfo, str]:
+def load_onnx(
+    folder: Path, precision: str = "auto", threads: int | None = None
+) -> tuple[Forward, Any, TaggerInfo, str]:
     """Forward callable, tokenizer, info and precision of an exported ONNX folder.
 
     Raises:
@@ -208,4 +210,4 @@ def load_onnx(folder: Path, precision: str = "auto") -> tuple[Forward, Any, Tagg
     require_fast_tokenizer(tokenizer)
     config = AutoConfig.from_pretrained(str(folder))
     info.max_length = min(info.max_length, usable_max_length(config, tokenizer))
-    return onnx_forward(path), tokenizer, info, exported
+    return onnx_forward(path, threads), tokenizer, info, exported

@@ -141,6 +141,7 @@ class Predictor:
         mode: str = "conlleval",
         token_budget: int | None = None,
         device: str = "cpu",
+        threads: int | None = None,
     ) -> Predictor:
         """Load a model folder written by ``nerlab train`` or ``nerlab export --onnx``.
 
@@ -155,6 +156,8 @@ class Predictor:
             token_budget: upper bound on ``batch size * padded length`` per forward call
                 (default: :data:`CPU_TOKEN_BUDGET` on CPU, the engine's default on GPUs).
             device: PyTorch device (``cpu``, ``cuda``, ...).
+            threads: CPU threads for ONNX Runtime (default: one per core). For PyTorch, call
+                ``torch.set_num_threads`` (a process-wide setting) yourself.
 
         Raises:
             ModelError: the folder is not a token-classification model (or lacks the backend's
@@ -170,7 +173,7 @@ class Predictor:
         if backend == "onnx":
             from nerlab.inference.onnx import load_onnx
 
-            forward, tokenizer, info, precision = load_onnx(folder, precision)
+            forward, tokenizer, info, precision = load_onnx(folder, precision, threads)
         else:
             forward, tokenizer, info, precision = _load_torch(folder, precision, device)
         if token_budget is None:
