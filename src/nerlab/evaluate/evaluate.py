@@ -154,10 +154,9 @@ def _match_spans(
         else:
             left.append((t, s, e))
     for t, s, e in left:
-        overlaps = [(min(e, pe) - max(s, ps), p) for p in free for _, ps, pe in [p]]
-        overlaps = [(n, p) for n, p in overlaps if n > 0]
-        if overlaps:
-            best = max(overlaps, key=lambda x: x[0])[1]
+        overlap = {p: min(e, p[2]) - max(s, p[1]) for p in free}
+        best = max(overlap, key=overlap.__getitem__, default=None)
+        if best is not None and overlap[best] > 0:
             pairs.append((t, best[0]))
             free.remove(best)
         else:

@@ -18,22 +18,20 @@ if TYPE_CHECKING:
     from nerlab.train.trainer import NerTrainer
 
 
-def run_stats(trainer: NerTrainer, output: Any, seconds: float, n_windows: int) -> dict[str, Any]:
+def run_stats(trainer: NerTrainer, output: Any, seconds: float) -> dict[str, Any]:
     """Timing and progress figures of the run.
 
     ``train_samples_per_second`` counts training time only: the seconds spent scoring dev and
     writing checkpoints (both reported) are left out, as the reference recipe does neither.
     """
     state = trainer.state
-    steps_run = state.global_step
     world = trainer.args.world_size
-    samples = steps_run * trainer.args.per_device_train_batch_size * world
-    samples = min(samples * trainer.args.gradient_accumulation_steps, int(n_windows * state.epoch))
+    samples = trainer.samples_seen * world
     train_only = max(seconds - trainer.eval_seconds - trainer.save_seconds, 1e-9)
     best_step = state.best_global_step
     return {
         "epochs_run": round(state.epoch or 0.0, 4),
-        "steps": steps_run,
+        "steps": state.global_step,
         "best_step": best_step,
         "best_dev_score": state.best_metric,
         "stopped_early": bool(state.epoch and state.epoch < trainer.args.num_train_epochs - 1e-6),
@@ -60,7 +58,7 @@ def finish_run(
 
     folder, tokenizer, max_length = base
     model = trainer.model
-    stats = run_stats(trainer, output, seconds, len(trainer.train_dataset))
+    stats = run_stats(trainer, output, seconds)
     stats["precision"] = precision
     dev = test = None
     if data.dev is not None:

@@ -60,11 +60,13 @@ class NerTrainer(Trainer):
         self.meter = meter or LossMeter()
         self.eval_seconds = 0.0
         self.save_seconds = 0.0
+        self.samples_seen = 0  # training windows this process stepped through in this session
         self.last_dev: Evaluation | None = None
 
     def training_step(
         self, model: torch.nn.Module, inputs: dict[str, Any], num_items_in_batch: Any = None
     ) -> torch.Tensor:
+        self.samples_seen += int(inputs["input_ids"].shape[0])
         loss = super().training_step(model, inputs, num_items_in_batch)
         self.meter.add(float(loss) * self.current_gradient_accumulation_steps)
         return loss
