@@ -61,6 +61,18 @@ def test_dev_labels_that_train_lacks(tmp_path, tiny_encoder_dir, small):
     assert "B-PER" in msg  # the training labels are listed
 
 
+def test_unlabelled_dev_set(tmp_path, tiny_encoder_dir, small):
+    words = tmp_path / "dev_words.conll"
+    words.write_text("Ana\nsings\n")
+    with pytest.raises(LabelError, match=r"dev_words\.conll:1: this sentence has no tags"):
+        train(**_options(tiny_encoder_dir, small, tmp_path / "o", dev=str(words)))
+
+
+def test_unknown_option(tmp_path, tiny_encoder_dir, small):
+    with pytest.raises(ConfigError, match=r"train\(\): unknown config key\(s\) 'lr'"):
+        train(**_options(tiny_encoder_dir, small, tmp_path / "o"), lr=1e-3)
+
+
 def test_tag_column_that_does_not_exist(tmp_path, tiny_encoder_dir, small, capsys):
     opts = _options(tiny_encoder_dir, small, tmp_path / "o", tag_column=5)
     with pytest.raises(DataError, match=r"tag column 5 does not exist: the file has 2 column"):

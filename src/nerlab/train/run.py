@@ -28,7 +28,7 @@ from nerlab.config import TrainConfig
 from nerlab.data.corpus import Corpus
 from nerlab.data.labels import LabelSet
 from nerlab.errors import DataError
-from nerlab.evaluate.evaluate import Evaluation, evaluate_tagger
+from nerlab.evaluate.evaluate import Evaluation, check_labelled, evaluate_tagger
 from nerlab.models.precision import resolve_precision
 from nerlab.train import output as out_dir
 from nerlab.train.callbacks import LossMeter, MetricsFileCallback, RichProgressCallback
@@ -96,7 +96,7 @@ def load_data(cfg: TrainConfig) -> TrainData:
     labels = LabelSet.from_corpus(train)
     for corpus in (dev, test):
         if corpus is not None:
-            labels.check(corpus)
+            check_labelled(corpus, labels.labels, labels.scheme)
     source["tag_column"] = cfg.tag_column
     source["sentences"] = {
         name: len(c) for name, c in (("train", train), ("dev", dev), ("test", test)) if c
@@ -273,7 +273,7 @@ def train(
     Args:
         config: the run configuration; or give its fields as keyword ``options``.
         callbacks: extra ``transformers.TrainerCallback`` objects.
-        **options: :class:`~nerlab.config.TrainConfig` fields (when ``config`` is ``None``).
+        **options: :class:`~nerlab.config.TrainConfig` fields (they override ``config``'s).
 
     Returns:
         The folder, label set and the final model's dev/test scores.
@@ -288,7 +288,8 @@ def train(
     """
     from nerlab.train.finish import finish_run
 
-    cfg = config if config is not None else TrainConfig.from_dict(options, source="train()")
+    base = config.to_dict() if config is not None else {}
+    cfg = TrainConfig.from_dict({**base, **options}, source="train()")
     _quiet_transformers()
     data = load_data(cfg)
     base = load_base(cfg)
