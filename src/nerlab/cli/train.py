@@ -16,7 +16,7 @@ _DEFAULTS = TrainConfig(output="-")
 
 
 def _help(text: str, name: str) -> str:
-    return f"{text} [default: {getattr(_DEFAULTS, name)}]"
+    return f"{text} (default: {getattr(_DEFAULTS, name)})"
 
 
 def train_cmd(
