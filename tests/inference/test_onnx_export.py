@@ -124,3 +124,19 @@ def test_export_refuses_bad_arguments(
     (tmp_path / "file").write_text("x")
     with pytest.raises(ModelError, match="is a file"):
         export_onnx(tagger_dir, tmp_path / "file")
+
+
+def test_missing_onnx_packages_name_the_extra(
+    onnx_dir: Path, tagger_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name)
+    )
+    with pytest.raises(ModelError, match=r"needs onnxruntime; install it with .*nerlab\[export\]"):
+        Predictor.load(onnx_dir)
+    with pytest.raises(ModelError, match="needs onnxruntime"):
+        export_onnx(tagger_dir, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -37,6 +37,18 @@ OPSET = 18
 QUANTIZE_CHOICES = ("int8",)
 
 
+def _require_export_extra(modules: tuple[str, ...] = ("onnx", "onnxruntime", "onnxscript")) -> None:
+    """A clear error when the optional ONNX packages are missing."""
+    import importlib.util
+
+    missing = [m for m in modules if not importlib.util.find_spec(m)]
+    if missing:
+        raise ModelError(
+            f"ONNX support needs {', '.join(missing)}; install it with "
+            "`pip install 'nerlab[export]'`"
+        )
+
+
 def _check_output(out: Path, overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         raise ModelError(f"output {out} exists and is a file; give a folder path")
@@ -82,6 +94,7 @@ def export_onnx(
     src, out = Path(model_dir), Path(out)
     if src.resolve() == out.resolve():
         raise ModelError("the output folder must differ from the model folder")
+    _require_export_extra()
     read_tagger_info(src)  # a clear error for a folder that is not a tagger, before any work
     _check_output(out, overwrite)
     model, tokenizer, info = load_tagger(src)
@@ -162,6 +175,7 @@ def _quantize_int8(src: Path, dst: Path) -> None:
 
 def onnx_forward(path: str | Path, threads: int | None = None) -> Forward:
     """An ONNX Runtime session on ``path`` as a :data:`~nerlab.models.engine.Forward` callable."""
+    _require_export_extra(("onnxruntime",))
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
