@@ -5,8 +5,33 @@ The public API is flat; see ``__all__``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from nerlab.data.corpus import Corpus, Sentence
 from nerlab.errors import ConfigError, DataError, LabelError, ModelError, NerlabError
+
+if TYPE_CHECKING:
+    from nerlab.inference import Predictor, export_onnx
+    from nerlab.train import TrainConfig, TrainResult, train
+
+# Names whose modules import torch and transformers: loaded on first use, so that
+# `import nerlab` (and the data layer alone) stays light.
+_LAZY = {
+    "Predictor": "nerlab.inference",
+    "export_onnx": "nerlab.inference",
+    "TrainConfig": "nerlab.train",
+    "TrainResult": "nerlab.train",
+    "train": "nerlab.train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nerlab' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -17,6 +42,11 @@ __all__ = [
     "LabelError",
     "ModelError",
     "NerlabError",
+    "Predictor",
     "Sentence",
+    "TrainConfig",
+    "TrainResult",
     "__version__",
+    "export_onnx",
+    "train",
 ]

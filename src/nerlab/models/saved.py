@@ -111,8 +111,11 @@ def load_tagger(folder: str | Path, device: str = "cpu") -> tuple[Any, Any, Tagg
         ModelError: not a token-classification folder, or its tokenizer is not a fast one.
     """
     from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from nerlab.data.alignment import require_fast_tokenizer
+
+    hf_logging.disable_progress_bar()  # one "Loading weights" bar per command is noise
 
     info = read_tagger_info(folder)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
