@@ -158,7 +158,9 @@ def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any
         weight_decay=cfg.weight_decay,
         warmup_steps=cfg.warmup_ratio,  # a float in [0, 1) is a ratio of all steps
         lr_scheduler_type="linear",
-        optim="adamw_torch",
+        # The fused kernel: on a 2-core CPU the optimiser step of MiniLM takes 47 ms instead
+        # of 175 ms with the foreach one (batch 8), a third of the whole step.
+        optim="adamw_torch_fused",
         max_grad_norm=cfg.max_grad_norm,
         seed=cfg.seed,
         data_seed=cfg.seed,
