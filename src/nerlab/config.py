@@ -57,7 +57,7 @@ class TrainConfig:
         stride: sub-tokens shared by consecutive windows of a long sentence (``None``: a quarter).
         group_by_length: batch windows of similar length together (less padding).
         eval_token_budget: tokens per forward pass when scoring dev/test (small batches that
-            stay in cache are fastest on CPU: see nerlab.inference.predictor.CPU_TOKEN_BUDGET).
+            stay in cache are fastest on CPU: see nerlab.models.engine.CPU_TOKEN_BUDGET).
         overwrite: replace an output folder that holds another run.
         resume: continue the run in ``output`` from its last checkpoint.
         keep_checkpoints: keep ``output/checkpoints`` after a successful run.

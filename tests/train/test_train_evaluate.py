@@ -10,7 +10,7 @@ from _train_helpers import write_conll
 
 from nerlab.cli.main import run_cli
 from nerlab.errors import LabelError, ModelError
-from nerlab.evaluate.evaluate import confusion_matrix, evaluate, score_tags
+from nerlab.evaluate.evaluate import confusion_matrix, evaluate, evaluate_tags
 from nerlab.evaluate.metrics import classification_report
 
 
@@ -63,15 +63,15 @@ def test_confusion_totals_equal_entity_counts():
     assert d["missed"]["ORG"] == 1 and d["spurious"] == {"LOC": 0, "MISC": 0, "ORG": 0, "PER": 0}
 
 
-def test_score_tags_span_and_plain():
+def test_evaluate_tags_span_and_plain():
     gold = [["B-PER", "I-PER", "O"], ["I-LOC", "O"]]
     pred = [["B-PER", "I-PER", "O"], ["I-LOC", "O"]]
-    ev = score_tags(gold, pred, "IOB2")
+    ev = evaluate_tags(gold, pred, "IOB2")
     # conlleval reads a lone I- as an entity; strict mode ignores it.
     assert ev.entity["conlleval"].micro.support == 2
     assert ev.entity["strict"].micro.support == 1
     assert ev.score == 1.0 and ev.score_name == "f1"
-    pos = score_tags([["DET", "NOUN"]], [["DET", "VERB"]], None)
+    pos = evaluate_tags([["DET", "NOUN"]], [["DET", "VERB"]], None)
     assert pos.entity is None and pos.confusion is None
     assert pos.score_name == "accuracy" and pos.score == 0.5
     assert pos.tags.per_tag["NOUN"].recall == 0.0

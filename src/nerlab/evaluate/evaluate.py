@@ -30,10 +30,9 @@ from nerlab.evaluate.metrics import (
     tag_report,
     token_accuracy,
 )
-from nerlab.models.engine import DEFAULT_TOKEN_BUDGET, predict_word_logits, torch_forward
+from nerlab.models.engine import CPU_TOKEN_BUDGET, predict_word_logits, torch_forward
 
 MODES = ("conlleval", "strict")
-CPU_TOKEN_BUDGET = 1024  # the default of nerlab train's eval_token_budget
 NONE = "O"  # the row/column of the confusion matrix for "no entity" (missed / spurious)
 
 
@@ -165,7 +164,7 @@ def _match_spans(
     return pairs
 
 
-def score_tags(
+def evaluate_tags(
     gold: list[list[str]], pred: list[list[str]], scheme: str | None = "IOB2"
 ) -> Evaluation:
     """Score predicted tags against gold tags (span labels: both modes and the confusion)."""
@@ -184,7 +183,7 @@ def predict_tags(
     max_length: int,
     *,
     precision: str = "auto",
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    token_budget: int = CPU_TOKEN_BUDGET,
     stride: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[list[str]]:
@@ -211,7 +210,7 @@ def evaluate_tagger(
     max_length: int,
     *,
     precision: str = "auto",
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    token_budget: int = CPU_TOKEN_BUDGET,
     stride: int | None = None,
 ) -> Evaluation:
     """Predict every word of a labelled corpus with an in-memory model and score it."""
@@ -225,7 +224,7 @@ def evaluate_tagger(
         token_budget=token_budget,
         stride=stride,
     )
-    return score_tags([list(t) for t in corpus.tags], pred, scheme)
+    return evaluate_tags([list(t) for t in corpus.tags], pred, scheme)
 
 
 def check_labelled(corpus: Corpus, labels: Sequence[str], scheme: str | None) -> None:

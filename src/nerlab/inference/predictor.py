@@ -37,15 +37,17 @@ from nerlab.data.alignment import Aggregation
 from nerlab.data.words import split_words
 from nerlab.errors import ConfigError, ModelError
 from nerlab.inference.onnx import ONNX_FILE
-from nerlab.models.engine import DEFAULT_TOKEN_BUDGET, Forward, predict_word_logits
+from nerlab.models.engine import (
+    CPU_TOKEN_BUDGET,
+    GPU_TOKEN_BUDGET,
+    Forward,
+    predict_word_logits,
+)
 from nerlab.models.saved import TaggerInfo
 
 BACKENDS = ("auto", "torch", "onnx")
 AGGREGATIONS = ("first", "average", "max")
 MODES = ("conlleval", "strict")
-# On CPU, small batches that stay in cache win: MiniLM-L6 on CoNLL++ test, 2 threads, was
-# fastest at 1024 (fp32 ~1.8x and bf16 ~1.4x faster than at 8192; ONNX similar).
-CPU_TOKEN_BUDGET = 1024
 Progress = Callable[[int], None]
 
 
@@ -111,7 +113,7 @@ class Predictor:
         precision: str = "fp32",
         aggregation: Aggregation = "first",
         mode: str = "conlleval",
-        token_budget: int = DEFAULT_TOKEN_BUDGET,
+        token_budget: int = CPU_TOKEN_BUDGET,
         max_batch_size: int = 256,
         chunk_words: int = 100_000,
     ):
@@ -154,7 +156,7 @@ class Predictor:
             aggregation: sub-token scores to word scores: ``first``, ``average`` or ``max``.
             mode: entity decoding: ``conlleval`` (lenient) or ``strict``.
             token_budget: upper bound on ``batch size * padded length`` per forward call
-                (default: :data:`CPU_TOKEN_BUDGET` on CPU, the engine's default on GPUs).
+                (default: 1024 on CPU, 8192 on GPUs: see ``nerlab.models.engine``).
             device: PyTorch device (``cpu``, ``cuda``, ...).
             threads: CPU threads for ONNX Runtime (default: one per core). For PyTorch, call
                 ``torch.set_num_threads`` (a process-wide setting) yourself.
@@ -178,7 +180,7 @@ class Predictor:
             forward, tokenizer, info, precision = _load_torch(folder, precision, device)
         if token_budget is None:
             on_cpu = backend == "onnx" or device == "cpu"
-            token_budget = CPU_TOKEN_BUDGET if on_cpu else DEFAULT_TOKEN_BUDGET
+            token_budget = CPU_TOKEN_BUDGET if on_cpu else GPU_TOKEN_BUDGET
         return cls(
             forward,
             tokenizer,
