@@ -6,7 +6,7 @@ minilm-l6 for ``--epochs`` epochs, everything else at nerlab's defaults (precisi
 length-grouped batches, warm-up 10%, weight decay 0.01, seed 42). The epochs dimension comes from
 the dev F1 after each epoch in ``metrics.jsonl``; note that epoch ``k`` of an ``E``-epoch run is
 not a ``k``-epoch run (the learning rate has not decayed to zero yet). Defaults are chosen by
-dev F1 only; test F1 is not looked at here.
+dev F1 only (``--test`` also records test F1, for the benchmark table, not for choosing).
 
 Prints a Markdown table (dev F1, word level, conlleval mode, after each epoch; training
 seconds) and writes the rows as JSON.
@@ -27,16 +27,23 @@ from pathlib import Path
 
 
 def one_run(a: argparse.Namespace, train: Path, dev: Path, lr: float, batch: int) -> dict:
+    """One ``nerlab train`` run; its dev F1 per epoch (and test F1 with ``--test``)."""
     out = a.work / f"lr{lr:g}_b{batch}"
     cmd = [sys.executable, "-m", "nerlab", "train", "--model", a.model, "-o", str(out)]
     cmd += ["--train", str(train), "--dev", str(dev), "--overwrite", "--patience", "0"]
     cmd += ["--epochs", str(a.epochs), "--lr", str(lr), "--batch-size", str(batch)]
+    if a.test:
+        cmd += ["--test", str(a.data / "conllpp_test.txt")]
     print("$ " + " ".join(cmd), flush=True)
     start = time.time()
     with (a.work / f"{out.name}.log").open("w") as log:
-        subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=True)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed; see {a.work / f'{out.name}.log'}")
+    info = json.loads((out / "nerlab_config.json").read_text())
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    stats = json.loads((out / "nerlab_config.json").read_text())["stats"]
+    stats = info["stats"]
     dev_f1 = [r["dev_f1"] for r in rows if "dev_f1" in r]
     return {
         "lr": lr,
@@ -50,6 +57,8 @@ def one_run(a: argparse.Namespace, train: Path, dev: Path, lr: float, batch: int
         "samples_per_s": stats["train_samples_per_second"],
         "precision": stats["precision"],
         "wall_seconds": round(time.time() - start, 1),
+        "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2),
+        "test_f1": info.get("scores", {}).get("test", {}).get("f1"),
     }
 
 
@@ -62,6 +71,9 @@ def main() -> None:
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32])
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--train-limit", type=int, help="use only the first N training sentences")
+    p.add_argument(
+        "--test", action="store_true", help="also score the test set (not used to choose)"
+    )
     p.add_argument("--work", type=Path, default=Path("/tmp/nerlab-bench/sweep"))
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
@@ -82,13 +94,14 @@ def main() -> None:
     epochs = range(1, a.epochs + 1)
     print(f"\ntrain: {train}; dev: {dev}; {rows[0]['precision']}")
     head = " | ".join(f"dev F1 ep {e}" for e in epochs)
-    print(f"| lr | batch | {head} | best | train s | samples/s |")
-    print("|---:|---:|" + "---:|" * (a.epochs + 3))
+    print(f"| lr | batch | {head} | best | test F1 | train s | samples/s | peak GB |")
+    print("|---:|---:|" + "---:|" * (a.epochs + 5))
     for r in rows:
         f1s = " | ".join(f"{f:.4f}" for f in r["dev_f1_per_epoch"])
+        test = f"{r['test_f1']:.4f}" if r["test_f1"] is not None else "-"
         print(
             f"| {r['lr']:g} | {r['batch_size']} | {f1s} | {r['best_dev_f1']:.4f} | "
-            f"{r['train_seconds']:.0f} | {r['samples_per_s']:.1f} |"
+            f"{test} | {r['train_seconds']:.0f} | {r['samples_per_s']:.1f} | {r['peak_rss_gb']} |"
         )
     print(f"\nresults: {a.work / 'results.json'}")
 
