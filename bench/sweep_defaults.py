@@ -20,45 +20,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from train_vs_reference import first_sentences, nerlab
 
-def one_run(a: argparse.Namespace, train: Path, dev: Path, lr: float, batch: int) -> dict:
+
+def one_run(a: argparse.Namespace, files: dict[str, Path], lr: float, batch: int) -> dict:
     """One ``nerlab train`` run; its dev F1 per epoch (and test F1 with ``--test``)."""
     out = a.work / f"lr{lr:g}_b{batch}"
-    cmd = [sys.executable, "-m", "nerlab", "train", "--model", a.model, "-o", str(out)]
-    cmd += ["--train", str(train), "--dev", str(dev), "--overwrite", "--patience", "0"]
-    cmd += ["--epochs", str(a.epochs), "--lr", str(lr), "--batch-size", str(batch)]
-    if a.test:
-        cmd += ["--test", str(a.data / "conllpp_test.txt")]
-    print("$ " + " ".join(cmd), flush=True)
-    start = time.time()
-    with (a.work / f"{out.name}.log").open("w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed; see {a.work / f'{out.name}.log'}")
-    info = json.loads((out / "nerlab_config.json").read_text())
+    extra = ["--patience", "0", "--epochs", str(a.epochs), "--lr", str(lr)]
+    extra += ["--batch-size", str(batch)]
+    res = nerlab(a, files, out, extra)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    stats = info["stats"]
     dev_f1 = [r["dev_f1"] for r in rows if "dev_f1" in r]
+    keep = ("test_f1", "train_seconds", "samples_per_s", "precision", "wall_seconds")
     return {
         "lr": lr,
         "batch_size": batch,
         "dev_f1_per_epoch": dev_f1,
         "best_dev_f1": max(dev_f1),
         "best_epoch": dev_f1.index(max(dev_f1)) + 1,
-        "train_seconds": round(
-            stats["seconds"] - stats["eval_seconds"] - stats["checkpoint_seconds"], 1
-        ),
-        "samples_per_s": stats["train_samples_per_second"],
-        "precision": stats["precision"],
-        "wall_seconds": round(time.time() - start, 1),
-        "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2),
-        "test_f1": info.get("scores", {}).get("test", {}).get("f1"),
+        **{k: res[k] for k in keep},
+        "peak_rss_gb": res["peak_rss_gb"],
     }
 
 
@@ -77,22 +60,19 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=Path("/tmp/nerlab-bench/sweep"))
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
-    train, dev = a.data / "conllpp_train.txt", a.data / "conllpp_dev.txt"
+    splits = ("train", "dev", "test") if a.test else ("train", "dev")
+    files = {s: a.data / f"conllpp_{s}.txt" for s in splits}
     if a.train_limit is not None:
-        from nerlab.data import read_conll, write_conll
-        from nerlab.data.corpus import Corpus
-
-        corpus = read_conll(train)
-        train = a.work / f"train_first{a.train_limit}.conll"
-        write_conll(Corpus(corpus.sentences[: a.train_limit], corpus.path), train)
+        name = f"train_first{a.train_limit}.conll"
+        files["train"] = first_sentences(files["train"], a.train_limit, a.work, name)
     rows = []
     for batch in a.batch_sizes:
         for lr in a.lrs:
-            rows.append(one_run(a, train, dev, lr, batch))
+            rows.append(one_run(a, files, lr, batch))
             print(json.dumps(rows[-1]), flush=True)
             (a.work / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     epochs = range(1, a.epochs + 1)
-    print(f"\ntrain: {train}; dev: {dev}; {rows[0]['precision']}")
+    print(f"\ntrain: {files['train']}; dev: {files['dev']}; {rows[0]['precision']}")
     head = " | ".join(f"dev F1 ep {e}" for e in epochs)
     print(f"| lr | batch | {head} | best | test F1 | train s | samples/s | peak GB |")
     print("|---:|---:|" + "---:|" * (a.epochs + 5))

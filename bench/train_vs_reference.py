@@ -79,8 +79,9 @@ def reference(
 def nerlab(a: argparse.Namespace, files: dict[str, Path], out: Path, extra: list[str]) -> dict:
     cmd = [sys.executable, "-m", "nerlab", "train", "--model", a.model, "-o", str(out)]
     cmd += ["--train", str(files["train"]), "--overwrite"]
-    if "dev" in files:
-        cmd += ["--dev", str(files["dev"]), "--test", str(files["test"])]
+    for split in ("dev", "test"):
+        if split in files:
+            cmd += [f"--{split}", str(files[split])]
     _, seconds, peak = run(cmd + extra, a.work / f"{out.name}.log")
     info = json.loads((out / "nerlab_config.json").read_text())
     stats = info["stats"]
