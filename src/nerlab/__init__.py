@@ -12,16 +12,16 @@ from nerlab.errors import ConfigError, DataError, LabelError, ModelError, Nerlab
 
 if TYPE_CHECKING:
     from nerlab.inference import Predictor, export_onnx
-    from nerlab.train import TrainConfig, TrainResult, train
+    from nerlab.training import TrainConfig, TrainResult, train
 
 # Names whose modules import torch and transformers: loaded on first use, so that
 # `import nerlab` (and the data layer alone) stays light.
 _LAZY = {
     "Predictor": "nerlab.inference",
     "export_onnx": "nerlab.inference",
-    "TrainConfig": "nerlab.train",
-    "TrainResult": "nerlab.train",
-    "train": "nerlab.train",
+    "TrainConfig": "nerlab.training",
+    "TrainResult": "nerlab.training",
+    "train": "nerlab.training",
 }
 
 

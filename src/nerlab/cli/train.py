@@ -1,4 +1,4 @@
-"""The ``nerlab train`` command: a thin wrapper over :func:`nerlab.train.train`."""
+"""The ``nerlab train`` command: a thin wrapper over :func:`nerlab.training.train`."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def train_cmd(
     keep_checkpoints: Annotated[bool, typer.Option(help="Keep output/checkpoints.")] = False,
 ) -> None:
     """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) and save it to --output."""
-    from nerlab.train import train as run_train
+    from nerlab.training import train as run_train
 
     options: dict[str, Any] = {
         "output": str(output),

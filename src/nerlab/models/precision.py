@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Literal
-
-import torch
+from typing import TYPE_CHECKING, Literal
 
 from nerlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
 
 Precision = Literal["bf16", "fp16", "fp32"]
 PRECISION_CHOICES = ("auto", "bf16", "fp16", "fp32")
@@ -21,6 +22,8 @@ PRECISION_CHOICES = ("auto", "bf16", "fp16", "fp32")
 
 def bf16_supported(device: torch.device | str = "cpu") -> bool:
     """Whether bf16 matrix products are natively supported (and fast) on ``device``."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
@@ -35,6 +38,8 @@ def resolve_precision(precision: str, device: torch.device | str = "cpu") -> Pre
     Raises:
         ConfigError: an unknown name, or a precision the device cannot run.
     """
+    import torch
+
     device = torch.device(device)
     if precision not in PRECISION_CHOICES:
         raise ConfigError(
@@ -55,6 +60,8 @@ def resolve_precision(precision: str, device: torch.device | str = "cpu") -> Pre
 @contextlib.contextmanager
 def autocast(precision: Precision, device: torch.device | str = "cpu") -> Iterator[None]:
     """Mixed-precision context for ``precision`` (a no-op for fp32)."""
+    import torch
+
     device = torch.device(device)
     if precision == "fp32":
         yield

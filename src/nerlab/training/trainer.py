@@ -23,7 +23,7 @@ import torch
 from transformers import Trainer
 
 from nerlab.evaluate.evaluate import Evaluation
-from nerlab.train.callbacks import LossMeter
+from nerlab.training.callbacks import LossMeter
 
 DevScorer = Callable[[torch.nn.Module], Evaluation]
 """Scores a model on the dev corpus (word level)."""

@@ -11,7 +11,7 @@ from _train_helpers import demo_sentences, write_conll
 
 from nerlab.models.engine import predict_word_logits, torch_forward
 from nerlab.models.saved import load_tagger
-from nerlab.train import train
+from nerlab.training import train
 
 
 @pytest.mark.slow

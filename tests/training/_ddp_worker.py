@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from nerlab.train import train
+from nerlab.training import train
 
 
 def main() -> None:

@@ -11,11 +11,11 @@ from nerlab.config import TrainConfig
 from nerlab.evaluate.evaluate import Evaluation, write_report_files
 from nerlab.evaluate.plots import plot_learning_curve
 from nerlab.models.saved import TaggerInfo, save_tagger_info
-from nerlab.train import output as out_dir
+from nerlab.training import output as out_dir
 
 if TYPE_CHECKING:
-    from nerlab.train.run import TrainData, TrainResult
-    from nerlab.train.trainer import NerTrainer
+    from nerlab.training.run import TrainData, TrainResult
+    from nerlab.training.trainer import NerTrainer
 
 
 def run_stats(trainer: NerTrainer, output: Any, seconds: float) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def finish_run(
     seconds: float,
 ) -> TrainResult:
     """Score the final (best) model on dev/test and, on rank 0, write everything to the folder."""
-    from nerlab.train.run import TrainResult, score
+    from nerlab.training.run import TrainResult, score
 
     folder, tokenizer, max_length = base
     model = trainer.model

@@ -13,7 +13,7 @@ from transformers import TrainerCallback
 from nerlab.cli.main import run_cli
 from nerlab.errors import ConfigError, DataError, LabelError, ModelError
 from nerlab.models.saved import load_tagger
-from nerlab.train import train
+from nerlab.training import train
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _train_helpers import TINY_OPTIONS, demo_sentences, long_sentence, write_conll
 
-from nerlab.train import TrainResult, train
+from nerlab.training import TrainResult, train
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from nerlab.config import TrainConfig
-from nerlab.train.run import TrainResult, train
+from nerlab.training.run import TrainResult, train
 
 __all__ = ["TrainConfig", "TrainResult", "train"]

@@ -30,10 +30,10 @@ from nerlab.data.labels import LabelSet
 from nerlab.errors import DataError
 from nerlab.evaluate.evaluate import Evaluation, check_labelled, evaluate_tagger
 from nerlab.models.precision import resolve_precision
-from nerlab.train import output as out_dir
-from nerlab.train.callbacks import LossMeter, MetricsFileCallback, RichProgressCallback
-from nerlab.train.features import PadCollator, build_dataset
-from nerlab.train.trainer import NerTrainer
+from nerlab.training import output as out_dir
+from nerlab.training.callbacks import LossMeter, MetricsFileCallback, RichProgressCallback
+from nerlab.training.features import PadCollator, build_dataset
+from nerlab.training.trainer import NerTrainer
 
 
 @dataclass
@@ -288,7 +288,7 @@ def train(
         >>> result = train(train="train.conll", dev="dev.conll", output="runs/ner")
         >>> result.dev.score
     """
-    from nerlab.train.finish import finish_run
+    from nerlab.training.finish import finish_run
 
     base = config.to_dict() if config is not None else {}
     cfg = TrainConfig.from_dict({**base, **options}, source="train()")
