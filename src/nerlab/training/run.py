@@ -320,13 +320,32 @@ def train(
 
 
 def _report_interrupt(cfg: TrainConfig, rank: int) -> None:
+    """Tell the user (rank 0) how to go on after Ctrl-C: --resume only works from a checkpoint.
+
+    Before the first checkpoint nothing can be resumed (``--resume`` would refuse), so the advice
+    is then to start again with ``--overwrite``, which replaces the half-made run.
+    """
+    from rich.markup import escape
+
     if rank != 0:
         return
     last = out_dir.last_checkpoint(Path(cfg.output) / out_dir.CHECKPOINTS)
-    where = f"the last complete checkpoint is {last}" if last else "no checkpoint was saved yet"
-    Console(stderr=True).print(
-        f"[yellow]training interrupted[/]: {where}; continue with the same command plus --resume"
-    )
+    flag, other = ("resume", "overwrite") if last else ("overwrite", "resume")
+    if getattr(cfg, flag):
+        again = "rerun the same command"
+    elif getattr(cfg, other):  # the two flags exclude each other
+        again = f"run the same command with --{flag} in place of --{other}"
+    else:
+        again = f"run the same command plus --{flag}"
+    if last:
+        message = f"the last complete checkpoint is {escape(str(last))}; to continue, {again}"
+    else:
+        message = (
+            "no checkpoint was saved yet (the first one is written when the first epoch ends), "
+            f"so there is nothing to resume; to start again, {again}"
+        )
+    # soft_wrap: a long checkpoint path stays one piece the user can copy
+    Console(stderr=True).print(f"[yellow]training interrupted[/]: {message}", soft_wrap=True)
 
 
 def _quiet_transformers() -> None:
