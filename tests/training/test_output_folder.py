@@ -15,8 +15,8 @@ import pytest
 from nerlab.config import TrainConfig
 from nerlab.errors import ConfigError
 from nerlab.training import output as out_dir
+from nerlab.training import run as run_module
 from nerlab.training.output import RUN_LAYOUT, check_output, nerlab_files, prepare_output
-from nerlab.training.run import _report_interrupt
 
 CARD = (
     "# run: token classification fine-tuned from `tiny-bert`\n\n"
@@ -250,7 +250,12 @@ def test_resume_from_the_last_checkpoint(tmp_path: Path) -> None:
 
 
 def _interrupt_message(cfg: TrainConfig, capsys: pytest.CaptureFixture[str]) -> str:
-    _report_interrupt(cfg, 0)
+    # run.py is being rewritten: the advice moves from _report_interrupt (prints on rank 0) to
+    # interrupt_message (returns the text, the CLI prints it). Test whichever is there; drop the
+    # fallback once the rewrite has landed.
+    if hasattr(run_module, "interrupt_message"):
+        return " ".join(run_module.interrupt_message(cfg).split())
+    run_module._report_interrupt(cfg, 0)
     return " ".join(capsys.readouterr().err.split())
 
 
@@ -277,8 +282,11 @@ def test_ctrl_c_after_a_checkpoint_says_resume(
     assert "with --resume in place of --overwrite" in msg
 
 
+@pytest.mark.skipif(
+    not hasattr(run_module, "_report_interrupt"), reason="the CLI prints the advice on rank 0"
+)
 def test_other_ranks_say_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _report_interrupt(_cfg(tmp_path / "run"), 1)
+    run_module._report_interrupt(_cfg(tmp_path / "run"), 1)
     assert capsys.readouterr().err == ""
 
 
