@@ -11,6 +11,7 @@ Run: ``python bench/metrics_vs_seqeval.py [--repeats 7] [--seed 0]``
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -23,8 +24,12 @@ from seqeval.metrics import classification_report as seq_report
 from seqeval.metrics import f1_score as seq_f1
 from seqeval.scheme import IOB2
 
-from nerlab.data.paths import shared_data_dir
 from nerlab.evaluate.metrics import classification_report, f1_score
+
+# The shared data sets (research-licensed, not in the package): as tests/_paths.py finds them.
+SHARED_DATA = Path(
+    os.environ.get("NERLAB_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared/data"
+)
 
 TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 
@@ -94,7 +99,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    gold = read_tags(shared_data_dir() / "conllpp" / "conllpp_test.txt")
+    gold = read_tags(SHARED_DATA / "conllpp" / "conllpp_test.txt")
     pred = perturb(gold, args.seed)
     n_words = sum(map(len, gold))
     changed = sum(

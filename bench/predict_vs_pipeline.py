@@ -195,11 +195,14 @@ def agreement(a: list, b: list) -> float:
 
 
 def main() -> None:
-    from nerlab.data.paths import shared_data_dir
+    # The shared data sets (research-licensed, not in the package), as tests/_paths.py finds them.
+    shared = (
+        os.environ.get("NERLAB_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared/data"
+    )
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="/tmp/nerlab-bench/minilm-conllpp")
-    ap.add_argument("--test", default=str(shared_data_dir() / "conllpp" / "conllpp_test.txt"))
+    ap.add_argument("--test", default=str(Path(shared) / "conllpp" / "conllpp_test.txt"))
     ap.add_argument("--limit", type=int, default=0, help="first N sentences (0: all)")
     ap.add_argument("--work", default="/tmp/nerlab-bench/predict", help="ONNX exports go here")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")

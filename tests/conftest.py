@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nerlab.data.paths import shared_data_dir
+from _paths import shared_data_dir
 
 TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 

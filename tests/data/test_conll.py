@@ -162,7 +162,9 @@ def test_write_then_read_is_identical(tmp_path: Path, fixtures: Path) -> None:
     again = read_conll(out)
     assert again.words == corpus.words and again.tags == corpus.tags
     assert [s.columns for s in again] == [s.columns for s in corpus]
-    assert out.read_text("utf-8").startswith("EU NNP B-NP I-ORG\n")
+    assert [s.extra for s in again] == [s.extra for s in corpus]
+    # the -DOCSTART- line is kept (issue 10: nothing dropped silently)
+    assert out.read_text("utf-8").startswith("-DOCSTART- -X- -X- O\n\nEU NNP B-NP I-ORG\n")
 
 
 def test_write_uses_tab_when_words_hold_spaces(tmp_path: Path, fixtures: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nerlab.data.paths import demo_dir
+from nerlab.data.demo import demo_dir
 
 SPLITS = ("train", "dev", "test")
 TYPES = ("PER", "ORG", "LOC", "MISC")

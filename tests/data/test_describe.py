@@ -1,4 +1,4 @@
-"""describe(): counts, entities, percentiles, scheme, invalid transitions, leakage, --model."""
+"""describe(): counts, entities, percentiles, scheme, invalid transitions, leakage, too long."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from nerlab.data import describe
 from nerlab.data.demo import DEMO_SPLITS, demo_path
-from nerlab.errors import DataError, ModelError
+from nerlab.errors import ConfigError, DataError
 
 Writer = Callable[[str, str | bytes], Path]
 
@@ -53,18 +53,45 @@ def test_demo_corpus_has_no_leakage() -> None:
     assert all(o.sentences == 0 for o in d.overlaps) and len(d.overlaps) == 3
 
 
-def test_too_long_counts_sub_tokens(write: Writer, tiny_encoder_dir: Path) -> None:
-    long = " ".join(["word"] * 200)  # 200 words, > 128 sub-tokens with [CLS] and [SEP]
-    edge = " ".join(["word"] * 126)  # exactly 128 with the special tokens: fits
-    text = "\n\n".join("\n".join(f"{w} O" for w in s.split()) for s in (long, edge, "a b"))
-    d = describe([write("l.conll", text + "\n")], model=str(tiny_encoder_dir))
-    assert d.max_length == 128
-    assert d.splits[0].too_long == 1
+def test_too_long_uses_the_callers_counter(write: Writer) -> None:
+    """The data layer knows no model: the caller passes a sub-token counter and a limit."""
+    text = "\n\n".join("\n".join(f"w{i} O" for i in range(n)) for n in (200, 126, 2))
+    seen: list[list[list[str]]] = []
+
+    def counter(sentences: list[list[str]]) -> list[int]:
+        seen.append(sentences)
+        return [len(s) + 2 for s in sentences]  # one sub-token per word, plus [CLS] and [SEP]
+
+    d = describe([write("l.conll", text + "\n")], subtoken_counter=counter, max_length=128)
+    assert d.max_length == 128 and d.model is None
+    assert d.splits[0].too_long == 1  # 202 > 128; 126 + 2 == 128 fits
+    assert [len(s) for s in seen[0]] == [200, 126, 2]
     assert d.to_dict()["splits"][0]["too_long"] == 1
+
+
+def test_data_layer_imports_nothing_above_it() -> None:
+    """describe.py imported nerlab.models (an upward import, issue 9); the CLI does that now.
+    No module of nerlab.data imports a higher layer anywhere, nor torch or transformers at
+    module level."""
+    import ast
+
+    import nerlab.data
+
+    upward = ("nerlab.models", "nerlab.training", "nerlab.evaluate", "nerlab.inference")
+    upward += ("nerlab.cli", "nerlab.serve")
+    for file in Path(nerlab.data.__file__).parent.glob("*.py"):
+        tree = ast.parse(file.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [node.module] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                assert not any(n and n.startswith(upward) for n in names), (file.name, names)
+                if node in tree.body:
+                    assert not any(n and n.startswith(("torch", "transformers")) for n in names)
 
 
 def test_errors(write: Writer, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="file not found"):
         describe([tmp_path / "missing.conll"])
-    with pytest.raises(ModelError):
-        describe([write("a.conll", "A O\n")], model=str(tmp_path / "no-model"))
+    with pytest.raises(ConfigError, match="both subtoken_counter and max_length"):
+        describe([write("a.conll", "A O\n")], subtoken_counter=lambda s: [1] * len(s))

@@ -38,7 +38,9 @@ def test_detect_format_folders_and_names(tmp_path: Path) -> None:
         detect_format(tmp_path / "ds")
     (tmp_path / "ds" / "dataset_dict.json").write_text("{}")
     assert detect_format(tmp_path / "ds") == "hf"
-    assert detect_format("conll2003") == "hf"
+    # a bare name that is no file is a missing file, not a hub dataset (issue 10)
+    with pytest.raises(DataError, match=r"no such file or folder: conll2003.*owner/name"):
+        detect_format("conll2003")
     assert detect_format("someone/wikiann") == "hf"
     with pytest.raises(DataError, match="file not found"):
         detect_format(tmp_path / "missing.conll")

@@ -58,10 +58,29 @@ def test_properties_on_any_text(text: str) -> None:
         assert not any(c.isspace() for c in w)
 
 
-def test_mark_table_matches_unicodedata() -> None:
-    """Every combining mark joins a word run; the hard-coded table is complete and exact."""
+def test_every_combining_mark_joins_a_word() -> None:
+    """Every combining mark Python knows joins a word run (``regex``'s \\p{M})."""
     for cp in range(sys.maxunicode + 1):
         ch = chr(cp)
         cat = unicodedata.category(ch)
         if cat[0] == "M":
             assert _WORD_RE.fullmatch("a" + ch), f"U+{cp:04X} ({cat}) should join a word"
+
+
+def test_same_words_as_the_stdlib_definition() -> None:
+    """Issue 9 replaced a hand-written mark table by ``regex``: on every code point Python's
+    tables assign, a character joins a word, separates words or stands alone exactly as the
+    old definition says (``re``'s ``[^\\W_]``, category M, ZWNJ/ZWJ; ``str.isspace``)."""
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Cn":  # unassigned in Python's tables; ``regex`` may know it (newer Unicode)
+            continue
+        if (ch.isalnum() and ch != "_") or cat[0] == "M" or ch in "\u200c\u200d":
+            expected = ["a" + ch + "b"]
+        elif ch.isspace() or ch in "\u200b\ufeff":
+            expected = ["a", "b"]
+        else:
+            expected = ["a", ch, "b"]
+        got = [m.group() for m in _WORD_RE.finditer("a" + ch + "b")]
+        assert got == expected, f"U+{cp:04X} ({cat})"

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nerlab.data.demo import DEMO_SPLITS, demo_path
-from nerlab.data.describe import Description, describe
+from nerlab.data.describe import Description, SubtokenCounter, describe
 from nerlab.data.writers import convert_file
 
 data_app = typer.Typer(
@@ -63,7 +63,7 @@ def render(desc: Description, console: Console) -> None:
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("scheme", no_wrap=True)
     table.add_column("invalid", justify="right", no_wrap=True)
-    if desc.model is not None:
+    if desc.max_length is not None:
         table.add_column(f"> {desc.max_length} sub-tokens", justify="right", no_wrap=True)
     for name, s, length in zip(names, desc.splits, lengths, strict=True):
         scheme = s.scheme or (f"plain ({s.labels} labels)" if s.labels else "unlabelled")
@@ -72,7 +72,7 @@ def render(desc: Description, console: Console) -> None:
         row += [str(s.total_entities) if span else "-"]
         row += [str(s.entities.get(t, 0)) if span else "-" for t in types]
         row += [length, scheme, str(s.invalid_transitions)]
-        if desc.model is not None:
+        if desc.max_length is not None:
             row.append(str(s.too_long))
         table.add_row(*row)
     console.print(table)
@@ -86,6 +86,36 @@ def render(desc: Description, console: Console) -> None:
                 escape(short[o.second]), escape(short[o.first]), str(o.sentences), str(o.distinct)
             )
         console.print(shared)
+
+
+def model_subtoken_counter(model: str) -> tuple[SubtokenCounter, int]:
+    """A sub-token counter from ``model``'s tokenizer, and the model's maximum length.
+
+    transformers is imported here, only when ``--model`` is given, so that ``nerlab data
+    describe`` without it starts fast and imports neither torch nor transformers.
+
+    Raises:
+        ModelError: the model cannot be resolved.
+    """
+    from transformers import AutoTokenizer
+
+    from nerlab.models import model_max_length, resolve_model
+
+    folder = resolve_model(model)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+
+    def count(sentences: list[list[str]]) -> list[int]:
+        enc = tokenizer(
+            sentences,
+            is_split_into_words=True,
+            add_special_tokens=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        return [len(ids) for ids in enc["input_ids"]]
+
+    return count, model_max_length(folder)
 
 
 def describe_cmd(
@@ -103,7 +133,15 @@ def describe_cmd(
 ) -> None:
     """Describe data files: sizes, entities per type, lengths, scheme, leakage across splits."""
     paths = list(files) if files else [demo_path(s) for s in DEMO_SPLITS]
-    desc = describe(paths, tag_column=column_arg(tag_column), format=fmt, model=model)
+    counter, max_length = model_subtoken_counter(model) if model else (None, None)
+    desc = describe(
+        paths,
+        tag_column=column_arg(tag_column),
+        format=fmt,
+        subtoken_counter=counter,
+        max_length=max_length,
+        model=model,
+    )
     if as_json:
         typer.echo(json.dumps(desc.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -6,9 +6,12 @@ Reading rules (nothing is dropped or repaired silently):
   spaces around a TAB are ignored), otherwise any run of spaces.
 - A blank or whitespace-only line ends a sentence; a last sentence without a trailing blank
   line is kept.
-- A line whose first field is ``-DOCSTART-`` is dropped in every form it takes
-  (``-DOCSTART- -X- O O``, ``-DOCSTART- -X- -X- O``, a bare ``-DOCSTART-``), with or without a
-  blank line after it; it also ends a sentence.
+- A line whose first field is ``-DOCSTART-`` (``-DOCSTART- -X- O O``, ``-DOCSTART- -X- -X- O``,
+  a bare ``-DOCSTART-``), with or without a blank line after it, is not a sentence: it ends the
+  sentence before it and is kept, as written, in ``Sentence.extra["docstart"]`` of the next
+  sentence, so that :func:`write_conll` (and ``nerlab predict``'s CoNLL output) can write it back.
+  (Several in a row, with no sentence between, are kept as one; one after the last sentence
+  has no sentence to be kept with.)
 - Every token line must have as many columns as the first token line.
 - A file with a single column is unlabelled (its sentences have no tags).
 
@@ -24,6 +27,7 @@ from pathlib import Path
 from nerlab.data.corpus import Corpus, Sentence
 from nerlab.data.textfile import read_text
 from nerlab.errors import DataError, where
+from nerlab.files import write_text_atomic
 
 DOCSTART = "-DOCSTART-"
 _SEPARATORS = {"tab": "\t", "\t": "\t", "space": " ", " ": " "}
@@ -37,7 +41,7 @@ def _resolve_sep(sep: str | None, lines: list[str], path: Path) -> str:
             raise DataError(f"unknown separator {sep!r}: allowed are 'tab', 'space' or None", path)
         return _SEPARATORS[sep]
     for line in lines:
-        if line.strip() and not line.lstrip().startswith(DOCSTART):
+        if line.strip() and not is_docstart(line):
             return "\t" if "\t" in line else " "
     return " "
 
@@ -55,13 +59,23 @@ def _column_index(value: int, ncols: int, what: str, path: Path, line: int) -> i
 
 
 def _sentence(
-    rows: list[list[str]], row_lines: list[int], cols: tuple[int, int | None], path: str
+    rows: list[list[str]],
+    row_lines: list[int],
+    cols: tuple[int, int | None],
+    path: str,
+    docstart: str | None,
 ) -> Sentence:
     wi, ti = cols
     by_col = list(zip(*rows, strict=True))
-    extra = {f"col{i}": list(c) for i, c in enumerate(by_col) if i != wi and i != ti}
+    other = {f"col{i}": list(c) for i, c in enumerate(by_col) if i != wi and i != ti}
     tags = list(by_col[ti]) if ti is not None else []
-    return Sentence(list(by_col[wi]), tags, extra, path, row_lines[0], row_lines)
+    extra = {"docstart": docstart} if docstart is not None else {}
+    return Sentence(list(by_col[wi]), tags, other, path, row_lines[0], row_lines, extra)
+
+
+def is_docstart(line: str) -> bool:
+    """Whether ``line`` is a ``-DOCSTART-`` line (in any of its forms, any separator)."""
+    return line.split(None, 1)[:1] == [DOCSTART]
 
 
 def read_conll(
@@ -94,15 +108,18 @@ def read_conll(
     rows: list[list[str]] = []
     row_lines: list[int] = []
     ncols, cols, spath = 0, (0, None), str(path)
+    docstart: str | None = None
     for lineno, line in enumerate(lines, 1):
         if tab:
             fields = [f.strip() for f in line.split("\t")] if line.strip() else []
         else:
             fields = line.split()
-        if not fields or fields[0] == DOCSTART:
+        if not fields or is_docstart(line):
             if rows:
-                sentences.append(_sentence(rows, row_lines, cols, spath))
-                rows, row_lines = [], []
+                sentences.append(_sentence(rows, row_lines, cols, spath, docstart))
+                rows, row_lines, docstart = [], [], None
+            if fields:
+                docstart = line.strip()
             continue
         if not ncols:
             ncols, first_line = len(fields), lineno
@@ -120,9 +137,10 @@ def read_conll(
         rows.append(fields)
         row_lines.append(lineno)
     if rows:
-        sentences.append(_sentence(rows, row_lines, cols, spath))
+        sentences.append(_sentence(rows, row_lines, cols, spath, docstart))
     if not sentences:
-        raise DataError("no sentence found: the file is empty or has only blank lines", path)
+        what = "only -DOCSTART- and blank lines" if docstart else "only blank lines"
+        raise DataError(f"no sentence found: the file is empty or has {what}", path)
     return Corpus(sentences, spath)
 
 
@@ -168,25 +186,12 @@ def _needs_tab(corpus: Corpus) -> bool:
     )
 
 
-def write_conll(
-    corpus: Corpus, path: str | Path, *, sep: str | None = None, columns: bool = True
-) -> None:
-    """Write a corpus as a CoNLL file: ``word [other columns...] tag``, sentences apart.
-
-    Args:
-        corpus: the corpus; all sentences labelled, or all unlabelled (then no tag column).
-        path: the output file (UTF-8, LF line ends).
-        sep: ``"tab"``, ``"space"``, or ``None``: space unless some value contains whitespace.
-        columns: also write the other columns (in the order of the first sentence).
-
-    Raises:
-        DataError: a value that cannot be written so it reads back the same (empty, a TAB or a
-            line break inside, a word ``-DOCSTART-``), or sentences with different columns.
-    """
+def format_conll(corpus: Corpus, *, sep: str | None = None, columns: bool = True) -> str:
+    """A corpus as the text of a CoNLL file (see :func:`write_conll`, which writes it)."""
     if not corpus.sentences:
-        raise DataError("cannot write an empty corpus", path)
+        raise DataError("cannot write an empty corpus")
     if sep is not None and sep not in _SEPARATORS:
-        raise DataError(f"unknown separator {sep!r}: allowed are 'tab', 'space' or None", path)
+        raise DataError(f"unknown separator {sep!r}: allowed are 'tab', 'space' or None")
     tab = _needs_tab(corpus) if sep is None else _SEPARATORS[sep] == "\t"
     joiner = "\t" if tab else " "
     labelled = bool(corpus[0].tags)
@@ -194,13 +199,42 @@ def write_conll(
     out: list[str] = []
     for s in corpus:
         _check_sentence(s, labelled, names)
+        docstart = s.extra.get("docstart")
+        if isinstance(docstart, str) and is_docstart(docstart):
+            out += [joiner.join(docstart.split()), ""]
         cols = [s.words, *(s.columns[n] for n in names), *([s.tags] if labelled else [])]
         for i, fields in enumerate(zip(*cols, strict=True)):
             for value in fields:
                 _check_field(value, s, i, tab)
             out.append(joiner.join(fields))
         out.append("")
-    Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
+    return "\n".join(out) + "\n"
+
+
+def write_conll(
+    corpus: Corpus, path: str | Path, *, sep: str | None = None, columns: bool = True
+) -> None:
+    """Write a corpus as a CoNLL file: ``word [other columns...] tag``, sentences apart.
+
+    A sentence's ``extra["docstart"]`` (a ``-DOCSTART-`` line read before it) is written before
+    it, followed by a blank line. The file is written only once the whole text is built, so a
+    value that cannot be written leaves ``path`` as it was.
+
+    Args:
+        corpus: the corpus; all sentences labelled, or all unlabelled (then no tag column).
+        path: the output file (UTF-8, LF line ends), written atomically.
+        sep: ``"tab"``, ``"space"``, or ``None``: space unless some value contains whitespace.
+        columns: also write the other columns (in the order of the first sentence).
+
+    Raises:
+        DataError: a value that cannot be written so it reads back the same (empty, a TAB or a
+            line break inside, a word ``-DOCSTART-``), or sentences with different columns.
+    """
+    try:
+        text = format_conll(corpus, sep=sep, columns=columns)
+    except DataError as exc:
+        raise DataError(str(exc), path if exc.path is None else None) from None
+    write_text_atomic(path, text)
 
 
 def _check_sentence(s: Sentence, labelled: bool, names: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -24,6 +25,10 @@ class Sentence:
         line: 1-based line of the sentence's first word in ``path``.
         lines: 1-based line of each word, where the format has one word per line (CoNLL, CSV);
             ``None`` otherwise (JSONL: every word is on ``line``).
+        extra: per-sentence fields kept from the input so that a conversion can write them
+            back: a JSONL object's other fields (``id``, ``meta``..., and ``text`` with the
+            original ``entities`` for character-span input), the CSV sentence id (under its
+            header name), the CoNLL ``-DOCSTART-`` line before the sentence (``"docstart"``).
     """
 
     words: list[str]
@@ -32,6 +37,7 @@ class Sentence:
     path: str | None = None
     line: int | None = None
     lines: list[int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.words)

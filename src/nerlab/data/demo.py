@@ -15,10 +15,14 @@ from pathlib import Path
 
 from nerlab.data.corpus import Corpus
 from nerlab.data.io import load_corpus
-from nerlab.data.paths import demo_dir
 from nerlab.errors import ConfigError
 
 DEMO_SPLITS = ("train", "dev", "test")
+
+
+def demo_dir() -> Path:
+    """The folder of the demo corpus (train.conll, dev.conll, test.conll), inside the package."""
+    return Path(__file__).resolve().parent / "demo"
 
 
 def demo_path(split: str) -> Path:

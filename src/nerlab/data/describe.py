@@ -1,8 +1,9 @@
 """What is in a set of data files: the typed function behind ``nerlab data describe``.
 
 Per file (split): sentences, words, entities per type, sentence length percentiles (in words),
-the detected tag scheme and its invalid transitions, and, given a model, how many sentences are
-longer than the model's maximum length in sub-tokens (they are split into windows, never cut).
+the detected tag scheme and its invalid transitions, and, given a sub-token counter and a maximum
+length (the CLI builds them from ``--model``), how many sentences are longer than the model's
+maximum length in sub-tokens (they are split into windows, never cut).
 Across files: sentences whose word sequence occurs in two files (train/test leakage).
 
 Example:
@@ -14,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 from nerlab.data.corpus import Corpus
 from nerlab.data.io import normalize_tags, read_corpus
 from nerlab.data.schemes import invalid_transitions
+from nerlab.errors import ConfigError
 
 
 @dataclass
@@ -147,29 +149,15 @@ def overlaps(corpora: Sequence[Corpus], names: Sequence[str]) -> list[Overlap]:
     return out
 
 
-def count_too_long(corpus: Corpus, tokenizer: Any, max_length: int) -> int:
+SubtokenCounter = Callable[[list[list[str]]], list[int]]
+"""Given sentences as word lists, the number of sub-tokens of each, special tokens included."""
+
+
+def count_too_long(corpus: Corpus, counter: SubtokenCounter, max_length: int) -> int:
     """Sentences whose sub-tokens, with the special tokens, exceed ``max_length``."""
     if not len(corpus):
         return 0
-    enc = tokenizer(
-        corpus.words,
-        is_split_into_words=True,
-        add_special_tokens=True,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-        verbose=False,
-    )
-    return sum(1 for ids in enc["input_ids"] if len(ids) > max_length)
-
-
-def _load_tokenizer(model: str) -> tuple[Any, int]:
-    """The tokenizer of ``model`` (built-in name, folder or hub id) and its maximum length."""
-    from transformers import AutoTokenizer
-
-    from nerlab.models import model_max_length, resolve_model
-
-    folder = resolve_model(model)
-    return AutoTokenizer.from_pretrained(str(folder)), model_max_length(folder)
+    return sum(1 for n in counter(corpus.words) if n > max_length)
 
 
 def describe(
@@ -177,33 +165,48 @@ def describe(
     *,
     tag_column: int | str | None = -1,
     format: str | None = None,
+    subtoken_counter: SubtokenCounter | None = None,
+    max_length: int | None = None,
     model: str | None = None,
 ) -> Description:
     """Describe data files (each one split).
+
+    The data layer knows no models: to count sentences too long for a model, the caller
+    passes a function that counts sub-tokens (``nerlab data describe --model`` builds one from
+    the model's tokenizer) and the model's maximum length.
 
     Args:
         paths: the files (any format :func:`nerlab.data.io.load_corpus` reads).
         tag_column: the tag column (CoNLL: index; CSV/HF: name).
         format: the format of every file; ``None`` to detect each.
-        model: a model name or folder; then count sentences longer than its maximum length.
+        subtoken_counter: sub-tokens per sentence (special tokens included); with
+            ``max_length``, count the sentences longer than that.
+        max_length: the model's maximum length in sub-tokens.
+        model: the model's name, shown in the result.
 
     Returns:
         A :class:`Description`.
 
     Raises:
         DataError: a file cannot be read or has invalid tags.
-        ModelError: the model cannot be resolved.
+        ConfigError: ``subtoken_counter`` without ``max_length`` (or the reverse).
+
+    Example:
+        >>> d = describe(["train.conll"], subtoken_counter=lambda s: [len(w) + 2 for w in s],
+        ...              max_length=128, model="words+2")
+        >>> d.splits[0].too_long
+        0
     """
+    if (subtoken_counter is None) != (max_length is None):
+        raise ConfigError("give both subtoken_counter and max_length, or neither")
     stats, corpora = [], []
     for path in paths:
         raw = read_corpus(path, format=format, tag_column=tag_column)
         s, corpus = split_stats(raw, str(path))
         stats.append(s)
         corpora.append(corpus)
-    max_length = None
-    if model is not None:
-        tokenizer, max_length = _load_tokenizer(model)
+    if subtoken_counter is not None and max_length is not None:
         for s, corpus in zip(stats, corpora, strict=True):
-            s.too_long = count_too_long(corpus, tokenizer, max_length)
+            s.too_long = count_too_long(corpus, subtoken_counter, max_length)
     names = [str(p) for p in paths]
     return Description(stats, overlaps(corpora, names), model, max_length, tag_column)

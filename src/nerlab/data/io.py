@@ -4,10 +4,14 @@ Formats: ``conll`` (column files), ``jsonl``, ``tabular`` (CSV/TSV with a header
 (Hugging Face dataset folder or hub name). Without ``format=``, the format comes from the path:
 
 - a folder with ``dataset_dict.json`` / ``dataset_info.json`` -> ``hf``; a path that does not
-  exist and has no extension (``conll2003``, ``user/data``) -> ``hf`` (a hub name);
-- ``.jsonl``, ``.json`` -> ``jsonl``; ``.csv`` -> ``tabular``;
+  exist, has no extension and names an owner (``user/data``) -> ``hf`` (a hub id); any other
+  missing path is "no such file or folder" (a hub dataset without an owner, such as
+  ``conll2003``, needs ``format="hf"``);
+- ``.jsonl``, ``.json`` -> ``jsonl`` (one object per line, or one JSON array of objects);
+  ``.csv`` -> ``tabular``;
 - ``.tsv`` -> ``tabular`` when its first line is a header naming the sentence and word
-  columns, else ``conll``; any other file -> ``jsonl`` when it starts with ``{``, else ``conll``.
+  columns, else ``conll``; any other file -> ``jsonl`` when it starts with ``{`` or is a JSON
+  array of objects (``[{...``), else ``conll``.
 
 Tags: a column where some tag is ``O`` or looks like ``P-TYPE`` is a span column: every tag
 must parse (:func:`nerlab.data.schemes.parse_tag`), the scheme is detected (or given) and the
@@ -24,44 +28,84 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from nerlab.data.conll import read_conll
-from nerlab.data.corpus import Corpus, Sentence
+from nerlab.data.corpus import Corpus
 from nerlab.data.hf import is_hf_folder, read_hf
-from nerlab.data.jsonl import read_jsonl
+from nerlab.data.jsonl import looks_like_json_document, read_jsonl
 from nerlab.data.schemes import SCHEMES, convert_tags, detect_scheme, parse_tag
 from nerlab.data.tabular import read_tabular
+from nerlab.data.textfile import normalize_newlines, read_head
 from nerlab.errors import ConfigError, DataError
 
 FORMATS = ("conll", "jsonl", "tabular", "hf")
 _SPAN_LIKE = re.compile(r"^(O|[A-Za-z]-.+)$")
 
 
+def _missing(path: Path) -> DataError:
+    """The error for a path that does not exist (a broken link is named as such)."""
+    if path.is_symlink():
+        return DataError("is a symbolic link to a missing file (or a link loop)", path)
+    if path.suffix or len(path.parts) > 1:
+        return DataError("file not found", path)
+    return DataError(
+        f"no such file or folder: {path}. (A Hugging Face Hub dataset id looks like owner/name, "
+        "e.g. eriktks/conll2003; give format='hf' (CLI: --format hf) for a hub dataset without "
+        "an owner.)"
+    )
+
+
+def _is_hub_id(spelled: str) -> bool:
+    """``owner/name`` with no extension, where ``owner`` is not a local file or folder."""
+    owner, slash, name = spelled.partition("/")
+    return bool(
+        slash
+        and owner not in ("", ".", "..")
+        and name
+        and "/" not in name
+        and not Path(name).suffix
+        and not Path(owner).exists()
+    )
+
+
 def detect_format(path: str | Path, *, sentence_column: str = "sentence_id") -> str:
-    """The format of ``path`` (one of :data:`FORMATS`), from its kind, extension and content."""
+    """The format of ``path`` (one of :data:`FORMATS`), from its kind, extension and content.
+
+    Raises:
+        DataError: ``path`` does not exist (and is not a hub id ``owner/name``), is a folder
+            that holds no Hugging Face dataset, or cannot be read.
+    """
+    spelled = os.fspath(path)
     path = Path(path)
     suffix = path.suffix.lower()
     if path.is_dir():
         if is_hf_folder(path):
             return "hf"
-        raise DataError("is a folder but not a Hugging Face dataset folder (save_to_disk)", path)
+        raise DataError(
+            "is a folder but not a Hugging Face dataset folder (no dataset_dict.json or "
+            "dataset_info.json, as save_to_disk writes): give a data file (CoNLL, JSONL, CSV/TSV) "
+            "inside it",
+            path,
+        )
     if not path.exists():
-        if suffix or str(path).startswith((".", "/")):
-            raise DataError("file not found", path)
-        return "hf"
+        if _is_hub_id(spelled):
+            return "hf"
+        raise _missing(path)
     if suffix in (".jsonl", ".json"):
         return "jsonl"
     if suffix == ".csv":
         return "tabular"
-    with path.open("rb") as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    head = read_head(path).decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = next((ln for ln in normalize_newlines(head).split("\n") if ln.strip()), "")
     if suffix == ".tsv":
         return "tabular" if sentence_column in first.split("\t") else "conll"
-    return "jsonl" if first.lstrip().startswith("{") else "conll"
+    if first.lstrip().startswith("{") or looks_like_json_document(head):
+        return "jsonl"
+    return "conll"
 
 
 def read_corpus(
@@ -173,7 +217,7 @@ def normalize_tags(corpus: Corpus, scheme: str = "auto") -> tuple[Corpus, str | 
             tags = convert_tags(s.tags, name, "IOB2")
         except ValueError as exc:
             raise DataError(f"{exc}", s.path, s.line) from None
-        sentences.append(Sentence(s.words, tags, s.columns, s.path, s.line, s.lines))
+        sentences.append(replace(s, tags=tags))
     return Corpus(sentences, corpus.path, "IOB2"), name
 
 

@@ -1,10 +1,13 @@
 """JSON Lines files: one sentence per line, in one of two forms.
 
 - Words and tags: ``{"tokens": ["EU", "rejects"], "tags": ["B-ORG", "O"]}``. Other keys whose
-  value is a list with one entry per token (``"pos": [...]``) are kept as columns.
+  value is a list with one entry per token (``"pos": [...]``) are also kept as columns.
 - Text and character spans: ``{"text": "EU rejects it", "entities": [{"start": 0, "end": 2,
   "label": "ORG"}]}``. Words come from :func:`nerlab.data.words.split_words`; an entity must
   start at the start of a word and end at the end of one; entities become IOB2 tags.
+
+Every key other than ``tokens`` and ``tags`` (``id``, ``meta``, and ``text`` with the original
+``entities``) is kept, as read, in ``Sentence.extra``; :func:`write_jsonl` writes it back.
 
 A file is labelled (every line has ``tags`` / ``entities``) or unlabelled (no line has them).
 Blank lines are allowed; every other line must be a JSON object.
@@ -16,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from nerlab.data.corpus import Corpus, Sentence
 from nerlab.data.textfile import read_text
 from nerlab.data.words import split_words
 from nerlab.errors import DataError, where
+from nerlab.files import write_text_atomic
 
 
 def _str_list(obj: dict, key: str, path: Path, line: int) -> list[str]:
@@ -47,7 +52,8 @@ def _tokens_sentence(obj: dict, path: Path, line: int) -> Sentence:
         for k, v in obj.items()
         if k not in ("tokens", "tags") and isinstance(v, list) and len(v) == len(words)
     }
-    return Sentence(words, tags, columns, str(path), line)
+    extra = {k: v for k, v in obj.items() if k not in ("tokens", "tags")}
+    return Sentence(words, tags, columns, str(path), line, None, extra)
 
 
 def _entity(ent: Any, n: int, text_len: int, path: Path, line: int) -> tuple[int, int, str]:
@@ -120,18 +126,15 @@ def _text_sentence(obj: dict, path: Path, line: int) -> Sentence:
                     line,
                 )
         tags = _span_tags(words, spans, text, (path, line))
-    return Sentence([w for w, _, _ in words], tags, {}, str(path), line)
+    extra = {k: v for k, v in obj.items() if k != "tags"}
+    return Sentence([w for w, _, _ in words], tags, {}, str(path), line, None, extra)
 
 
-def _parse_line(raw: str, path: Path, line: int) -> Sentence:
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path, line) from None
+def _record_sentence(obj: Any, path: Path, line: int, per: str = "line") -> Sentence:
     if not isinstance(obj, dict):
         raise DataError(
-            f"expected a JSON object per line, got {type(obj).__name__}; write one "
-            '{"tokens": [...], "tags": [...]} or {"text": ..., "entities": [...]} per line',
+            f"expected a JSON object per {per}, got {type(obj).__name__}; write one "
+            f'{{"tokens": [...], "tags": [...]}} or {{"text": ..., "entities": [...]}} per {per}',
             path,
             line,
         )
@@ -151,8 +154,115 @@ def _parse_line(raw: str, path: Path, line: int) -> Sentence:
     return sentence
 
 
+def _parse_line(raw: str, path: Path, line: int) -> Sentence:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        hint = ""
+        if line == 1 and raw.strip() in ("[", "{"):
+            hint = "; the file looks like one JSON document, and it does not parse either"
+        raise DataError(
+            f"not valid JSON ({exc.msg} at column {exc.colno}){hint}", path, line
+        ) from None
+    return _record_sentence(obj, path, line)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_document_items(text: str) -> list[tuple[int, Any]]:
+    """The records of a text that is one JSON document, with the line each starts on.
+
+    An array gives its elements; any other value gives itself. Used for ``.json`` files that
+    hold one (often pretty-printed) array of records instead of one record per line.
+
+    Args:
+        text: the whole file, line ends already LF.
+
+    Returns:
+        ``(line, value)`` per record, lines 1-based.
+
+    Raises:
+        json.JSONDecodeError: the text is not exactly one JSON document.
+
+    Example:
+        >>> json_document_items('[\n  {"text": "a"},\n  {"text": "b"}\n]')
+        [(2, {'text': 'a'}), (3, {'text': 'b'})]
+    """
+    decoder = json.JSONDecoder()
+    pos = _JSON_SPACE.match(text).end()  # type: ignore[union-attr]
+    items: list[tuple[int, Any]] = []
+    line, counted = 1, 0
+
+    def line_at(offset: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, offset)
+        counted = offset
+        return line
+
+    if not text.startswith("[", pos):
+        value, end = decoder.raw_decode(text, pos)
+        items.append((line_at(pos), value))
+    else:
+        end = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        closed = text.startswith("]", end)
+        end += closed
+        while not closed:
+            start = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+            value, end = decoder.raw_decode(text, start)
+            items.append((line_at(start), value))
+            end = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+            if not text.startswith((",", "]"), end):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, end)
+            closed = text[end] == "]"
+            end += 1
+    end = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return items
+
+
+def looks_like_json_document(text: str) -> bool:
+    """Whether ``text`` starts like a JSON array of records, or one object over several lines.
+
+    A JSONL file (one object per line) and a text or CoNLL file whose first word is ``[`` do
+    not; only then is it worth parsing the whole text as one document.
+    """
+    head = text.lstrip()
+    if re.match(r"\[[ \t\n\r]*[{\]\"]", head):
+        return True
+    first = head.split("\n", 1)[0]
+    if not first.startswith("{"):
+        return False
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return True
+    return False
+
+
+def _document_sentences(text: str, path: Path) -> list[Sentence] | None:
+    """The sentences of a file that is one JSON array of records (or one record spanning
+    lines); ``None`` when a file starting with ``{`` is not one document (then it is JSONL)."""
+    try:
+        items = json_document_items(text)
+    except json.JSONDecodeError as exc:
+        if not text.lstrip().startswith("["):
+            return None
+        raise DataError(
+            f"not valid JSON ({exc.msg} at column {exc.colno}); the file starts like one JSON "
+            "document (an array of records), which must parse as a whole",
+            path,
+            exc.lineno,
+        ) from None
+    return [_record_sentence(obj, path, line, "array element") for line, obj in items]
+
+
 def read_jsonl(path: str | Path) -> Corpus:
     """Read a JSON Lines file (see the module docstring for the two accepted forms).
+
+    A file that is one JSON document instead, an array of such objects (pretty-printed or
+    not), is read too, each element a sentence.
 
     Args:
         path: the file (UTF-8).
@@ -166,11 +276,12 @@ def read_jsonl(path: str | Path) -> Corpus:
             labelled and unlabelled lines mixed, or no sentence at all.
     """
     path = Path(path)
-    sentences = [
-        _parse_line(raw, path, n)
-        for n, raw in enumerate(read_text(path).split("\n"), 1)
-        if raw.strip()
-    ]
+    text = read_text(path)
+    sentences = _document_sentences(text, path) if looks_like_json_document(text) else None
+    if sentences is None:
+        sentences = [
+            _parse_line(raw, path, n) for n, raw in enumerate(text.split("\n"), 1) if raw.strip()
+        ]
     if not sentences:
         raise DataError("no sentence found: the file is empty or has only blank lines", path)
     labelled = [bool(s.tags) for s in sentences]
@@ -184,25 +295,36 @@ def read_jsonl(path: str | Path) -> Corpus:
     return Corpus(sentences, str(path))
 
 
-def write_jsonl(corpus: Corpus, path: str | Path, *, columns: bool = True) -> None:
-    """Write a corpus as JSON Lines, ``{"tokens": [...], "tags": [...]}`` per sentence.
-
-    Args:
-        corpus: the corpus (unlabelled sentences are written without ``"tags"``).
-        path: the output file (UTF-8, non-ASCII characters kept as they are).
-        columns: also write the other columns, one key per column.
-
-    Raises:
-        DataError: a sentence without words or an empty word (they would not read back).
-    """
+def format_jsonl(corpus: Corpus, *, columns: bool = True) -> str:
+    """A corpus as the text of a JSON Lines file (see :func:`write_jsonl`, which writes it)."""
     lines = []
     for s in corpus:
         if not s.words or "" in s.words:
             raise DataError(f"cannot write the sentence at {where(s.path, s.line)}: empty word(s)")
-        obj: dict[str, list[str]] = {"tokens": s.words}
+        obj: dict[str, Any] = {"tokens": s.words}
         if s.tags:
             obj["tags"] = s.tags
         if columns:
             obj.update((k, v) for k, v in s.columns.items() if k not in ("tokens", "tags"))
+            obj.update((k, v) for k, v in s.extra.items() if k not in ("tokens", "tags"))
         lines.append(json.dumps(obj, ensure_ascii=False))
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
+
+
+def write_jsonl(corpus: Corpus, path: str | Path, *, columns: bool = True) -> None:
+    """Write a corpus as JSON Lines, ``{"tokens": [...], "tags": [...]}`` per sentence.
+
+    Each object also gets the sentence's other columns and its ``extra`` fields as read (a
+    JSONL input's ``id``, ``meta``, ``text`` and ``entities``, a CSV sentence id, a CoNLL
+    ``-DOCSTART-`` line under ``"docstart"``), so a conversion loses nothing.
+
+    Args:
+        corpus: the corpus (unlabelled sentences are written without ``"tags"``).
+        path: the output file (UTF-8, non-ASCII characters kept as they are).
+        columns: also write the other columns and fields, one key each.
+
+    Raises:
+        DataError: a sentence without words or an empty word (they would not read back).
+    """
+    text = format_jsonl(corpus, columns=columns)
+    write_text_atomic(path, text)

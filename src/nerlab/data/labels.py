@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from nerlab.data.corpus import Corpus, Sentence
+from nerlab.data.corpus import Corpus
 from nerlab.data.schemes import parse_tag
 from nerlab.errors import ConfigError, LabelError, where
 
@@ -119,20 +119,13 @@ class LabelSet:
             raise LabelError(
                 f"{where(corpus.path)}: {len(counts)} label(s) not in the training labels: "
                 f"{listing}. The training labels are {', '.join(self.labels)}. Add examples "
-                "of them to the training data, or map them to O (--map-unknown-to-o)."
+                "of them to the training data, or replace them in this file (Python API: "
+                "LabelSet.check(corpus, map_unknown_to_o=True) maps them to O)."
             )
         if "O" not in self.label2id:
             raise ConfigError("map_unknown_to_o needs span labels with O; these are plain labels")
         sentences = [
-            Sentence(
-                s.words,
-                [t if t in self.label2id else "O" for t in s.tags],
-                s.columns,
-                s.path,
-                s.line,
-                s.lines,
-            )
-            for s in corpus
+            replace(s, tags=[t if t in self.label2id else "O" for t in s.tags]) for s in corpus
         ]
         changed = sum(counts.values())
         msg = f"{where(corpus.path)}: mapped {changed} token(s) with unknown labels to O: {listing}"

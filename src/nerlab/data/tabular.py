@@ -1,7 +1,8 @@
 """CSV/TSV files with one word per row and a header: ``sentence_id, word, tag``.
 
 The rows of a sentence must be contiguous (a sentence id that comes back after another one is an
-error, not a merge). Every other column of the header is kept as a column of the sentence.
+error, not a merge). Every other column of the header is kept as a column of the sentence, and
+the sentence id in ``Sentence.extra`` under the header's name (a JSONL output keeps it).
 The delimiter comes from the extension (``.csv`` comma, ``.tsv``/``.tab`` TAB) or the option.
 
 Example:
@@ -19,6 +20,13 @@ from nerlab.data.textfile import read_text
 from nerlab.errors import DataError
 
 _DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_HOW_TO_CHOOSE = {
+    "sentence id": "Name the sentence id column 'sentence_id' in the header (Python: "
+    "sentence_column=)",
+    "word": "Name the word column 'word' in the header, or choose it with --word-column NAME "
+    "(nerlab data describe/convert; Python: word_column=)",
+    "tag": "Choose the tag column with --tag-column NAME (Python: tag_column=)",
+}
 
 
 def _delimiter(path: Path, delimiter: str | None) -> str:
@@ -32,7 +40,8 @@ def _delimiter(path: Path, delimiter: str | None) -> str:
         return _DELIMITERS[path.suffix.lower()]
     raise DataError(
         f"cannot tell the delimiter from the extension {path.suffix!r} (known: "
-        f"{', '.join(_DELIMITERS)}); give it with delimiter=',' (CLI: --delimiter)",
+        f"{', '.join(_DELIMITERS)}): rename the file to .csv (comma) or .tsv (TAB), or, in "
+        "Python, pass delimiter=','",
         path,
     )
 
@@ -50,8 +59,7 @@ def _header_index(
         else:
             raise DataError(
                 f"the header has no {role} column {name!r}; its columns are "
-                f"{', '.join(map(repr, header))}. Choose the column names with "
-                "sentence_column=, word_column=, tag_column= (CLI: --sentence-column, ...)",
+                f"{', '.join(map(repr, header))}. {_HOW_TO_CHOOSE[role]}",
                 path,
                 1,
             )
@@ -130,7 +138,9 @@ def _add_row(
                 line,
             )
         seen[sid] = line
-        sentences.append(Sentence([], [], {h: [] for h, _ in extra}, str(path), line, []))
+        columns: dict[str, list[str]] = {h: [] for h, _ in extra}
+        ids = {header[si]: sid}  # type: ignore[index]
+        sentences.append(Sentence([], [], columns, str(path), line, [], ids))
     s = sentences[-1]
     s.words.append(word)
     if ti is not None:

@@ -1,5 +1,12 @@
 """Write a corpus in any writable format, and convert files between formats and schemes.
 
+A conversion loses nothing silently: a JSONL target keeps every field the source had (a JSONL
+record's ``id``, ``meta``, its ``text`` and entity offsets; a CSV sentence id; a CoNLL
+``-DOCSTART-`` line), and a CoNLL target, which has no place for per-sentence fields, names
+them in :attr:`ConvertResult.dropped`. The target is written atomically (a temporary file
+renamed into place), only after the whole source was read and converted, and never onto the
+source itself.
+
 Example:
     >>> result = convert_file("eng.train", "train.jsonl", scheme="IOB2")
     >>> result.source_scheme
@@ -8,15 +15,16 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nerlab.data.conll import write_conll
-from nerlab.data.corpus import Corpus, Sentence
+from nerlab.data.conll import format_conll
+from nerlab.data.corpus import Corpus
 from nerlab.data.io import normalize_tags, read_corpus
-from nerlab.data.jsonl import write_jsonl
+from nerlab.data.jsonl import format_jsonl
 from nerlab.data.schemes import SCHEMES, convert_tags
-from nerlab.errors import ConfigError
+from nerlab.errors import ConfigError, DataError
+from nerlab.files import check_output_file, write_text_atomic
 
 WRITE_FORMATS = ("conll", "jsonl")
 
@@ -35,13 +43,35 @@ def output_format(path: str | Path, format: str | None = None) -> str:
 def write_corpus(
     corpus: Corpus, path: str | Path, *, format: str | None = None, sep: str | None = None
 ) -> str:
-    """Write ``corpus`` to ``path`` as CoNLL or JSONL (see :func:`output_format`); return it."""
+    """Write ``corpus`` to ``path`` as CoNLL or JSONL (see :func:`output_format`); return it.
+
+    The whole text is built first, then written atomically: an error leaves ``path`` as it was.
+    Missing parent folders are created.
+    """
     fmt = output_format(path, format)
-    if fmt == "jsonl":
-        write_jsonl(corpus, path)
-    else:
-        write_conll(corpus, path, sep=sep)
+    try:
+        text = format_jsonl(corpus) if fmt == "jsonl" else format_conll(corpus, sep=sep)
+    except DataError as exc:
+        raise DataError(str(exc), path if exc.path is None else None) from None
+    write_text_atomic(path, text)
     return fmt
+
+
+def unwritable_fields(corpus: Corpus, format: str) -> list[str]:
+    """The fields of ``corpus`` that ``format`` has no place for, in order of first occurrence.
+
+    JSONL keeps everything. CoNLL keeps the words, the tags, the columns of the first sentence
+    and ``-DOCSTART-`` lines; it drops the per-sentence fields (``Sentence.extra``: a JSONL
+    record's ``id``, ``text``, ``entities`` offsets, a CSV sentence id) and columns that only
+    later sentences have.
+    """
+    if format == "jsonl" or not corpus.sentences:
+        return []
+    kept = set(corpus[0].columns) | {"docstart"}
+    dropped: dict[str, None] = {}
+    for s in corpus:
+        dropped.update((k, None) for k in (*s.extra, *s.columns) if k not in kept)
+    return list(dropped)
 
 
 def _scheme_name(scheme: str) -> str:
@@ -56,18 +86,18 @@ def to_scheme(corpus: Corpus, scheme: str) -> Corpus:
     name = _scheme_name(scheme)
     if corpus.scheme is None or name == corpus.scheme:
         return corpus
-    sentences = [
-        Sentence(
-            s.words, convert_tags(s.tags, corpus.scheme, name), s.columns, s.path, s.line, s.lines
-        )
-        for s in corpus
-    ]
+    sentences = [replace(s, tags=convert_tags(s.tags, corpus.scheme, name)) for s in corpus]
     return Corpus(sentences, corpus.path, name)
 
 
 @dataclass
 class ConvertResult:
-    """What :func:`convert_file` did."""
+    """What :func:`convert_file` did.
+
+    Attributes:
+        dropped: fields of the source the target format has no place for (see
+            :func:`unwritable_fields`); empty when nothing was lost.
+    """
 
     source: str
     target: str
@@ -76,6 +106,7 @@ class ConvertResult:
     words: int
     source_scheme: str | None
     target_scheme: str | None
+    dropped: list[str] = field(default_factory=list)
 
 
 def convert_file(
@@ -104,12 +135,18 @@ def convert_file(
         sep: the input CoNLL separator or CSV delimiter.
         split: the split of a Hugging Face dataset dict.
 
+    Returns:
+        What was done; ``dropped`` names the source fields a CoNLL target cannot hold.
+
     Raises:
-        DataError: the input cannot be read, or a value cannot be written faithfully.
-        ConfigError: an unknown scheme or format.
+        DataError: the input cannot be read, or a value cannot be written faithfully (the
+            target is then left as it was).
+        ConfigError: an unknown scheme or format, or a target that is the source, a folder,
+            or under a file.
     """
     fmt = output_format(target, to)
     _scheme_name(scheme)
+    check_output_file(target, inputs=[source], what="the target")
     raw = read_corpus(
         source, format=format, word_column=word_column, tag_column=tag_column, sep=sep, split=split
     )
@@ -124,4 +161,5 @@ def convert_file(
         sum(len(s) for s in out),
         detected,
         out.scheme,
+        unwritable_fields(out, fmt),
     )

@@ -1,1 +1,0 @@
-"""nerlab.serve"""
