@@ -165,7 +165,12 @@ def convert_cmd(
     word_column: Annotated[str, typer.Option("--word-column", help="Word column.")] = "0",
     split: Annotated[str | None, typer.Option("--split", help="Hugging Face split.")] = None,
 ) -> None:
-    """Convert a data file to CoNLL or JSONL, re-encoding its tags in another scheme."""
+    """Convert a data file to CoNLL or JSONL, re-encoding its tags in another scheme.
+
+    The target is never the source, and is written only when the whole conversion succeeded.
+    A JSONL target keeps every field of the source; for a CoNLL target, the fields it cannot
+    hold are named.
+    """
     result = convert_file(
         source,
         target,
@@ -186,6 +191,12 @@ def convert_cmd(
         f"wrote {result.sentences} sentences ({result.words} words) to {result.target} "
         f"({result.format}; tags {schemes})"
     )
+    if result.dropped:
+        typer.echo(
+            f"note: CoNLL output has no place for: {', '.join(result.dropped)} "
+            "(use a .jsonl target to keep them)",
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

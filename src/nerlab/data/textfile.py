@@ -10,6 +10,7 @@ like (UTF-16, gzip, a binary file...) and how to convert it.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nerlab.errors import DataError
@@ -43,6 +44,47 @@ def normalize_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def split_lines(stream: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream without their ends: LF, CRLF and a lone CR each end a line.
+
+    Args:
+        stream: chunks that each end at an LF (or at the end of the input), as iterating a
+            binary file or ``sys.stdin.buffer`` gives them.
+
+    Yields:
+        The lines, the UTF-8 byte order mark at the very start dropped.
+
+    Example:
+        >>> list(split_lines([b"\\xef\\xbb\\xbfa\\rb\\r\\n", b"c"]))
+        [b'a', b'b', b'c']
+    """
+    first = True
+    for raw in stream:
+        if first:
+            first = False
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+            if not raw:
+                continue
+        body = raw[:-1] if raw.endswith(b"\n") else raw
+        yield from body.removesuffix(b"\r").split(b"\r")
+
+
+def count_split_lines(chunks: Iterable[bytes]) -> int:
+    """How many lines :func:`split_lines` yields for the concatenated ``chunks`` (any sizes)."""
+    count, last, first, pending_cr = 0, b"", True, False
+    for chunk in chunks:
+        if first:
+            first = False
+            chunk = chunk.removeprefix(codecs.BOM_UTF8)
+        if not chunk:
+            continue
+        count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        count -= pending_cr and chunk.startswith(b"\n")  # a CRLF cut between two chunks
+        pending_cr = chunk.endswith(b"\r")
+        last = chunk[-1:]
+    return count + (last not in (b"", b"\n", b"\r"))
 
 
 def check_file(path: str | Path) -> Path:
@@ -82,15 +124,30 @@ def read_head(path: str | Path, size: int = 4096) -> bytes:
         raise DataError(f"cannot read the file: {exc.strerror or exc}", path) from None
 
 
-def _not_text(data: bytes, path: Path) -> DataError | None:
-    """Why ``data`` is not UTF-8 text, for the cases that have a better hint than a bad byte."""
+def _iconv(encoding: str, path: Path) -> str:
+    """How to convert ``path`` from ``encoding`` to UTF-8 (a file, or standard input)."""
+    if path.name == "<stdin>":
+        return (
+            f"convert the input first, e.g. pipe it through `iconv -f {encoding.lower()} -t utf-8`"
+        )
+    return (
+        f"convert it, e.g. `iconv -f {encoding.lower()} -t utf-8 {path.name} > "
+        f"{path.stem}.utf8{path.suffix}`"
+    )
+
+
+def not_text_reason(data: bytes, path: Path, *, any_nul: bool = True) -> DataError | None:
+    """Why ``data`` (a whole file, or its first bytes) is not UTF-8 text, for the cases that
+    have a better hint than "bad byte at offset N": a UTF-16/32 byte order mark, the magic
+    bytes of gzip, bzip2, xz, zstd or ZIP, many NUL bytes (UTF-16/32 without a mark) or, with
+    ``any_nul``, a single NUL byte (a binary file). ``None`` when none of these applies.
+    """
     name = path.name
     for bom, encoding in _UNICODE_BOMS:
         if data.startswith(bom):
             return DataError(
                 f"the file is {encoding} (it starts with a {encoding} byte order mark); nerlab "
-                f"reads UTF-8 only: convert it, e.g. `iconv -f {encoding.lower()} -t utf-8 "
-                f"{name} > {path.stem}.utf8{path.suffix}`",
+                f"reads UTF-8 only: {_iconv(encoding, path)}",
                 path,
             )
     for magic, what, fix in _ARCHIVES:
@@ -101,13 +158,17 @@ def _not_text(data: bytes, path: Path) -> DataError | None:
         return None
     head = data[:4096]
     if head.count(b"\x00") * 4 >= len(head):  # ASCII text in UTF-16/32: every 2nd/4th byte 0
-        encoding = "UTF-32" if head.count(b"\x00\x00\x00") * 8 >= len(head) else "UTF-16"
+        wide = 4 if head.count(b"\x00\x00\x00") * 8 >= len(head) else 2
+        # Little-endian text has its NUL bytes after each character's low byte, not before it.
+        little = head[::wide].count(b"\x00") < head[wide - 1 :: wide].count(b"\x00")
+        encoding = f"UTF-{8 * wide}{'LE' if little else 'BE'}"
         return DataError(
             f"the file looks like {encoding} without a byte order mark (a quarter or more of its "
-            f"bytes are NUL); nerlab reads UTF-8 only: convert it, e.g. `iconv -f "
-            f"{encoding.lower()} -t utf-8 {name} > {path.stem}.utf8{path.suffix}`",
+            f"bytes are NUL); nerlab reads UTF-8 only: {_iconv(encoding, path)}",
             path,
         )
+    if not any_nul:
+        return None
     return DataError(
         f"NUL byte at byte offset {nul}: this is a binary or damaged file, not a text data "
         "file (CoNLL, JSONL, CSV/TSV); check that you gave the right file",
@@ -118,7 +179,7 @@ def _not_text(data: bytes, path: Path) -> DataError | None:
 
 def decode_text(data: bytes, path: Path) -> str:
     """Decode the bytes of a text data file (see :func:`read_text`)."""
-    if error := _not_text(data, path):
+    if error := not_text_reason(data, path):
         raise error
     try:
         text = data.decode("utf-8-sig")
@@ -126,8 +187,7 @@ def decode_text(data: bytes, path: Path) -> str:
         raise DataError(
             f"not UTF-8: byte 0x{data[exc.start]:02X} at byte offset {exc.start} cannot be decoded "
             f"({exc.reason}). nerlab reads UTF-8 only; if the file is Latin-1 or Windows-1252, "
-            f"convert it, e.g. `iconv -f cp1252 -t utf-8 {path.name} > "
-            f"{path.stem}.utf8{path.suffix}`",
+            f"{_iconv('cp1252', path)}",
             path,
             line_of(data, exc.start),
         ) from None

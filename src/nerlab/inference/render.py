@@ -1,11 +1,14 @@
 """Output formats of ``nerlab predict``, each a streaming writer over predicted documents.
 
 - ``jsonl``: one JSON object per input document, in input order: ``{"text", "entities"}``
-  (JSONL input: the input object with ``entities`` set to the predictions; CoNLL input: also
-  ``words`` and ``tags``). A line that could not be read gives ``{"line", "error"}``, so output
-  line ``k`` always belongs to input document ``k``.
+  (JSONL/JSON input: the input object with ``entities`` set to the predictions, and ``tags``
+  for a ``tokens`` record; CoNLL input: also ``words`` and ``tags``, plus the input's other
+  ``columns`` and its ``docstart`` line where it had them). A line that could not be read gives
+  the fields of it that parsed plus ``{"line", "error"}``, so output line ``k`` always belongs
+  to input document ``k`` and nothing of the input is lost.
 - ``conll``: one word per line, the input's columns (CoNLL input) then the predicted tag,
-  sentences separated by a blank line. TAB-separated if a value contains whitespace, else
+  sentences separated by a blank line, the input's ``-DOCSTART-`` lines kept (with an ``O``
+  for the predicted column). TAB-separated if a value contains whitespace, else
   space-separated. Empty documents and unreadable lines have no words and are left out.
 - ``pretty``: the texts with coloured, labelled entities (rich), for a terminal.
 - ``html``: a standalone HTML page with highlighted entities; all text is escaped.
@@ -59,13 +62,23 @@ class Writer:
 
 class JsonlWriter(Writer):
     def write(self, doc: Document, tagged: Tagged | None) -> None:
+        record: dict[str, Any] = dict(doc.record or {})
         if tagged is None:
-            record: dict[str, Any] = {"line": doc.line, "error": doc.error}
+            record.update(line=doc.line, error=doc.error)
+        elif doc.record is not None:
+            record["text"] = tagged.text
+            if doc.words is not None:
+                record["tags"] = tagged.tags
+            record["entities"] = tagged.entities
         elif doc.words is not None:
             record = {"text": tagged.text, "words": doc.words, "tags": tagged.tags}
             record["entities"] = tagged.entities
+            if doc.columns:
+                record["columns"] = doc.columns
+            if doc.docstart is not None:
+                record["docstart"] = doc.docstart
         else:
-            record = {**(doc.record or {}), "text": tagged.text, "entities": tagged.entities}
+            record = {"text": tagged.text, "entities": tagged.entities}
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -76,6 +89,11 @@ class ConllWriter(Writer):
         cols = [[w for w, _, _ in tagged.words], *doc.columns, tagged.tags]
         rows = list(zip(*cols, strict=True))
         sep = "\t" if any(_WS.search(v) for row in rows for v in row) else " "
+        if doc.docstart is not None:
+            fields = doc.docstart.split()
+            if len(fields) == len(cols) - 1:  # as the input's rows: add the predicted column
+                fields.append("O")
+            self.out.write(sep.join(fields) + "\n\n")
         self.out.write("".join(sep.join(row) + "\n" for row in rows) + "\n")
 
 
