@@ -24,7 +24,7 @@ from seqeval.metrics import classification_report as seq_report
 from seqeval.metrics import f1_score as seq_f1
 from seqeval.scheme import IOB2
 
-from nerlab.evaluate.metrics import classification_report, f1_score
+from nerlab.metrics import classification_report, f1_score
 
 # The shared data sets (research-licensed, not in the package): as tests/_paths.py finds them.
 SHARED_DATA = Path(

@@ -218,8 +218,8 @@ def main() -> None:
 def run(args: argparse.Namespace) -> None:
     import torch
 
-    from nerlab.evaluate.metrics import f1_score
     from nerlab.inference import export_onnx
+    from nerlab.metrics import f1_score
 
     paths = args.paths.split(",")
     work = Path(args.work)

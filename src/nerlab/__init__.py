@@ -1,4 +1,4 @@
-"""nerlab: fine-tune, evaluate, analyse and serve transformer encoders for NER.
+"""nerlab: fine-tune, evaluate and use (predict, ONNX export) transformer encoders for NER.
 
 The public API is flat; see ``__all__``.
 """

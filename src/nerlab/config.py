@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,72 +31,77 @@ RUN_CONTROL = ("overwrite", "resume", "keep_checkpoints")
 class TrainConfig:
     """Everything that defines a fine-tuning run.
 
-    Defaults come from the sweep recorded in ``docs/training.md`` (MiniLM-L6 on CoNLL++).
-
-    Attributes:
-        output: folder the trained model, run card, metrics and checkpoints go to.
-        model: a built-in model name, a local transformers folder or a hub id.
-        train: training data file (any format ``load_corpus`` reads); ``None`` with ``dev`` and
-            ``test`` also ``None`` trains on the built-in demo corpus.
-        dev: development data, evaluated after every epoch (early stopping, best checkpoint).
-        test: test data, scored once at the end with the best model.
-        tag_column: column of the tags (CoNLL: 0-based index, negative from the end; CSV: name).
-        train_limit: use only the first N training sentences (quick runs).
-        epochs: training epochs (a fraction runs part of the last epoch).
-        learning_rate: peak AdamW learning rate.
-        batch_size: windows per device and optimisation step (before accumulation).
-        grad_accum: gradient accumulation steps.
-        weight_decay: AdamW weight decay (not applied to biases and LayerNorm weights).
-        warmup_ratio: fraction of the steps with a linear warm-up; linear decay to 0 after.
-        max_grad_norm: gradient clipping norm (0 turns clipping off).
-        seed: random seed (initialisation of the head, data order, dropout).
-        precision: ``auto`` (bf16 where the hardware runs it fast), ``bf16``, ``fp16``, ``fp32``.
-        patience: epochs without a dev improvement before stopping (0: never stop early).
-        label_all_subtokens: label every sub-token (``B-`` becomes ``I-`` on continuation
-            pieces) instead of only the first sub-token of each word.
-        max_length: window length in sub-tokens (``None``: the model's maximum).
-        stride: sub-tokens shared by consecutive windows of a long sentence (``None``: a quarter).
-        group_by_length: batch windows of similar length together (less padding).
-        eval_token_budget: tokens per forward pass when scoring dev/test (small batches that
-            stay in cache are fastest on CPU: see nerlab.models.engine.CPU_TOKEN_BUDGET).
-        overwrite: replace an output folder that holds another run.
-        resume: continue the run in ``output`` from its last checkpoint.
-        keep_checkpoints: keep ``output/checkpoints`` after a successful run.
+    Defaults come from the sweep recorded in ``docs/training.md`` (MiniLM-L6 on CoNLL++). Each
+    field's meaning is its ``help`` metadata, which is also its line in ``nerlab train --help``
+    (the CLI derives one option per field: see :mod:`nerlab.cli.train`). ``overwrite``,
+    ``resume`` and ``keep_checkpoints`` control how a run starts, not what it is
+    (:data:`RUN_CONTROL`).
     """
 
-    output: str
-    model: str = "minilm-l6"
-    train: str | None = None
-    dev: str | None = None
-    test: str | None = None
-    tag_column: int | str = -1
-    train_limit: int | None = None
-    epochs: float = 3.0
-    learning_rate: float = 1e-4
-    batch_size: int = 16
-    grad_accum: int = 1
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    seed: int = 42
-    precision: str = "auto"
-    patience: int = 2
-    label_all_subtokens: bool = False
-    max_length: int | None = None
-    stride: int | None = None
-    group_by_length: bool = True
-    eval_token_budget: int = 1024
-    overwrite: bool = False
-    resume: bool = False
-    keep_checkpoints: bool = False
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    output: str = field(metadata={"help": "Folder for the trained model.", "short": "-o"})
+    model: str = field(
+        default="minilm-l6", metadata={"help": "Built-in name, model folder or hub id."}
+    )
+    train: str | None = field(
+        default=None, metadata={"help": "Training data (CoNLL, JSONL, CSV/TSV, HF); none: demo."}
+    )
+    dev: str | None = field(default=None, metadata={"help": "Dev data: scored every epoch."})
+    test: str | None = field(default=None, metadata={"help": "Test data: scored at the end."})
+    tag_column: int | str = field(
+        default=-1, metadata={"help": "Tag column: CoNLL index (-1: last) or CSV/HF name."}
+    )
+    train_limit: int | None = field(
+        default=None, metadata={"help": "Use only the first N training sentences."}
+    )
+    epochs: float = field(default=3.0, metadata={"help": "Epochs (a fraction runs part of one)."})
+    learning_rate: float = field(
+        default=1e-4, metadata={"help": "Peak AdamW learning rate.", "flag": "--lr"}
+    )
+    batch_size: int = field(default=16, metadata={"help": "Windows per device and step."})
+    grad_accum: int = field(default=1, metadata={"help": "Gradient accumulation steps."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    warmup_ratio: float = field(default=0.1, metadata={"help": "Linear warm-up fraction of steps."})
+    max_grad_norm: float = field(
+        default=1.0, metadata={"help": "Gradient clipping norm (0: no clipping)."}
+    )
+    seed: int = field(default=42, metadata={"help": "Random seed."})
+    precision: str = field(
+        default="auto", metadata={"help": "auto (bf16 where fast), bf16, fp16 (CUDA) or fp32."}
+    )
+    patience: int = field(
+        default=2, metadata={"help": "Epochs without dev gain before stopping (0: never)."}
+    )
+    label_all_subtokens: bool = field(
+        default=False,
+        metadata={
+            "help": "Label every sub-token (B- -> I- on continuations) or only the first.",
+            "flag": "--label-all-subtokens/--label-first-subtoken",
+        },
+    )
+    max_length: int | None = field(
+        default=None, metadata={"help": "Window length in sub-tokens (none: the model's)."}
+    )
+    stride: int | None = field(
+        default=None, metadata={"help": "Sub-tokens shared by consecutive windows (none: 1/4)."}
+    )
+    group_by_length: bool = field(
+        default=True, metadata={"help": "Batch windows of similar length (less padding)."}
+    )
+    eval_token_budget: int = field(
+        default=1024, metadata={"help": "Tokens per forward pass when scoring dev/test."}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "Replace a run already in --output."})
+    resume: bool = field(default=False, metadata={"help": "Continue the run in --output."})
+    keep_checkpoints: bool = field(
+        default=False, metadata={"help": "Keep --output/checkpoints after the run."}
+    )
 
     def __post_init__(self) -> None:
         self.validate()
 
     @classmethod
     def allowed_keys(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != "extra"]
+        return [f.name for f in fields(cls)]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<config>") -> TrainConfig:
@@ -113,7 +119,10 @@ class TrainConfig:
             )
         if "output" not in data:
             raise ConfigError(f"{source}: 'output' (the folder to write the model to) is required")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> TrainConfig:
@@ -125,7 +134,7 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """All fields but ``extra``, JSON-ready."""
+        """All fields, JSON-ready."""
         return {k: getattr(self, k) for k in self.allowed_keys()}
 
     def identity(self) -> dict[str, Any]:
@@ -139,6 +148,10 @@ class TrainConfig:
             ConfigError: naming the field, the bad value and what is allowed.
         """
         _check_types(self)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{f.name} must be a finite number, got {value}")
         positive = {"epochs": self.epochs, "learning_rate": self.learning_rate}
         positive |= {"batch_size": self.batch_size, "grad_accum": self.grad_accum}
         positive["eval_token_budget"] = self.eval_token_budget

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nerlab.inference import Predictor, export_onnx
-from nerlab.models.saved import TaggerInfo, save_tagger_info
+from nerlab.models.saved import ModelMeta, save_meta
 
 TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 
@@ -29,7 +29,7 @@ def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
         model.classifier.weight.normal_(0.0, 2.0)
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
-    save_tagger_info(out, TaggerInfo(labels=list(TINY_LABELS), max_length=128))
+    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
     return out
 
 

@@ -26,7 +26,7 @@ SENTENCES = [
 def _batch(predictor: Predictor) -> tuple[np.ndarray, np.ndarray]:
     """A padded batch of three windows of different lengths (real padding in rows 0 and 2)."""
     windows = encode_words(predictor.tokenizer, SENTENCES, 128)
-    return pad_batch(windows, predictor.tokenizer.pad_token_id)
+    return pad_batch([w.input_ids for w in windows], predictor.tokenizer.pad_token_id)
 
 
 def test_onnx_fp32_logits_equal_pytorch(predictor: Predictor, onnx_dir: Path) -> None:

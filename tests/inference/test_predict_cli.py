@@ -240,9 +240,9 @@ def test_bad_shard(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["-f", "xml"], "unknown output format 'xml'"),
-        (["--input-format", "csv"], "unknown input format 'csv'"),
-        (["--precision", "fp8"], "unknown precision 'fp8'"),
+        (["-f", "xml"], "'xml' is not one of 'jsonl', 'conll', 'pretty', 'html'"),
+        (["--input-format", "csv"], "'csv' is not one of"),
+        (["--precision", "fp8"], "'fp8' is not one of 'auto', 'bf16', 'fp16', 'fp32'"),
         (["--threads", "-1"], "--threads"),
         (["--token-budget", "-5"], "--token-budget"),
     ],

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from nerlab.data.alignment import encode_words
 from nerlab.data.words import split_words
 from nerlab.errors import ConfigError, ModelError
-from nerlab.evaluate.metrics import get_entities
 from nerlab.inference import Predictor
+from nerlab.metrics import get_entities
 from nerlab.models.engine import predict_word_logits
 
 # Text with the characters that break offset bookkeeping: controls, zero-width characters,
@@ -132,7 +132,7 @@ def test_long_document_windows(predictor: Predictor) -> None:
         shapes.append(ids.shape)
         return inner(ids, mask)
 
-    p = Predictor(spy, predictor.tokenizer, predictor.info, token_budget=2048)
+    p = Predictor(spy, predictor.tokenizer, predictor.meta, token_budget=2048)
     tagged = p.tag_texts([text])[0]
     assert len(tagged.tags) == len(words) > 9000
     assert all(b * t <= 2048 and t <= 128 for b, t in shapes)
@@ -199,7 +199,7 @@ def test_string_instead_of_list_is_refused(predictor: Predictor) -> None:
 
 def test_chunking_keeps_order(predictor: Predictor, tagger_dir: Path) -> None:
     texts = [f"Text number {i} about Paris and Angela Merkel." * (i % 3 + 1) for i in range(20)]
-    small = Predictor(predictor.forward, predictor.tokenizer, predictor.info, chunk_words=25)
+    small = Predictor(predictor.forward, predictor.tokenizer, predictor.meta, chunk_words=25)
     a, b = small.predict(texts), predictor.predict(texts)
     assert [[(e["start"], e["end"], e["label"]) for e in r] for r in a] == [
         [(e["start"], e["end"], e["label"]) for e in r] for r in b

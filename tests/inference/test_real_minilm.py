@@ -50,8 +50,8 @@ def test_onnx_logits_and_tags_match_pytorch(
     export_onnx(minilm_tagger, tmp_path / "int8", quantize="int8")
     torch_p = Predictor.load(minilm_tagger, precision="fp32")
     onnx_p = Predictor.load(tmp_path / "fp32")
-    windows = encode_words(torch_p.tokenizer, conll_words[:32], torch_p.info.max_length)
-    ids, mask = pad_batch(windows, torch_p.tokenizer.pad_token_id)
+    windows = encode_words(torch_p.tokenizer, conll_words[:32], torch_p.meta.max_length)
+    ids, mask = pad_batch([w.input_ids for w in windows], torch_p.tokenizer.pad_token_id)
     real = mask.astype(bool)
     ref = torch_p.forward(ids, mask)[real]
     np.testing.assert_allclose(onnx_p.forward(ids, mask)[real], ref, atol=1e-4, rtol=0)

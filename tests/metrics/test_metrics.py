@@ -11,7 +11,7 @@ from seqeval.metrics import classification_report as seq_report
 from seqeval.scheme import IOBES
 from sklearn.metrics import classification_report as sk_report
 
-from nerlab.evaluate.metrics import (
+from nerlab.metrics import (
     classification_report,
     f1_score,
     get_entities,

@@ -18,7 +18,7 @@ from seqeval.metrics.sequence_labeling import get_entities as seq_get_entities
 from seqeval.scheme import BILOU, IOB2, IOBES, Entities
 
 from nerlab.data.schemes import convert_tags
-from nerlab.evaluate.metrics import classification_report, f1_score, get_entities
+from nerlab.metrics import classification_report, f1_score, get_entities
 
 TYPES = ("PER", "LOC", "ORG")
 PREFIXES = {"IOB1": "BIO", "IOB2": "BIO", "IOBES": "BIESO", "BILOU": "BILUO"}

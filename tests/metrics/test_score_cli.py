@@ -11,8 +11,8 @@ from seqeval.metrics import classification_report as seq_report
 from seqeval.scheme import IOBES
 
 from nerlab.cli.main import run_cli
-from nerlab.evaluate.metrics import classification_report
-from nerlab.evaluate.scoring import score_files
+from nerlab.metrics import classification_report
+from nerlab.metrics.scoring import score_files
 
 # word POS gold pred; 4 gold entities (PER, LOC, ORG, LOC), 3 predicted right, 1 extra.
 CONLLEVAL = """\
@@ -209,7 +209,7 @@ def test_misaligned_gold_and_pred_name_file_and_line(
     ("extra", "message"),
     [
         (["--mode", "lenient"], "unknown mode 'lenient': allowed are conlleval, strict"),
-        (["--scheme", "IOE2"], "unknown scheme 'IOE2': allowed are auto, IOB1, IOB2, IOBES, BILOU"),
+        (["--scheme", "IOE2"], "unknown tag scheme 'IOE2': allowed are IOB1, IOB2, IOBES, BILOU (or auto)"),
         (["--gold", "x.conll"], "give either FILE or --gold and --pred, not both"),
     ],
 )

@@ -34,7 +34,7 @@ def main() -> None:
         "rank": int(os.environ["RANK"]),
         "world": result.stats["world_size"],
         "steps": result.stats["steps"],
-        "dev_f1": result.dev.score,
+        "dev_f1": result.dev.main_score,
         "test_pred": result.test.pred,
         "weights": digest.hexdigest(),
     }

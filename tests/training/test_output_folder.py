@@ -250,13 +250,7 @@ def test_resume_from_the_last_checkpoint(tmp_path: Path) -> None:
 
 
 def _interrupt_message(cfg: TrainConfig, capsys: pytest.CaptureFixture[str]) -> str:
-    # run.py is being rewritten: the advice moves from _report_interrupt (prints on rank 0) to
-    # interrupt_message (returns the text, the CLI prints it). Test whichever is there; drop the
-    # fallback once the rewrite has landed.
-    if hasattr(run_module, "interrupt_message"):
-        return " ".join(run_module.interrupt_message(cfg).split())
-    run_module._report_interrupt(cfg, 0)
-    return " ".join(capsys.readouterr().err.split())
+    return " ".join(run_module.interrupt_message(cfg).split())
 
 
 def test_ctrl_c_before_any_checkpoint_says_to_restart(
@@ -280,14 +274,6 @@ def test_ctrl_c_after_a_checkpoint_says_resume(
     assert "run the same command plus --resume" in msg
     msg = _interrupt_message(_cfg(out, overwrite=True), capsys)
     assert "with --resume in place of --overwrite" in msg
-
-
-@pytest.mark.skipif(
-    not hasattr(run_module, "_report_interrupt"), reason="the CLI prints the advice on rank 0"
-)
-def test_other_ranks_say_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run_module._report_interrupt(_cfg(tmp_path / "run"), 1)
-    assert capsys.readouterr().err == ""
 
 
 # --output that cannot be a folder

@@ -12,7 +12,8 @@ from transformers import TrainerCallback
 
 from nerlab.cli.main import run_cli
 from nerlab.errors import ConfigError, DataError, LabelError, ModelError
-from nerlab.models.saved import load_tagger
+from nerlab.inference import Predictor
+from nerlab.models.saved import load_torch_model, read_meta
 from nerlab.training import train
 
 
@@ -165,7 +166,10 @@ def test_ctrl_c_keeps_a_loadable_checkpoint_and_resume_finishes(tmp_path, tiny_e
     with pytest.raises(KeyboardInterrupt):
         train(**opts, callbacks=[_Interrupt(at=3)])  # epoch 1 = steps 1-2, checkpoint-2 saved
     ckpt = out / "checkpoints" / "checkpoint-2"
-    model, _, info = load_tagger(ckpt)
+    from transformers import AutoModelForTokenClassification
+
+    info = read_meta(ckpt)
+    model = load_torch_model(ckpt, AutoModelForTokenClassification)
     assert info.labels == [model.config.id2label[i] for i in range(9)]
     assert not (out / "model.safetensors").exists()
 
@@ -176,7 +180,7 @@ def test_ctrl_c_keeps_a_loadable_checkpoint_and_resume_finishes(tmp_path, tiny_e
     assert result.stats["steps"] == 4 and result.stats["epochs_run"] == 2.0
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [(r["epoch"], r["step"]) for r in rows] == [(1.0, 2), (2.0, 4)]
-    load_tagger(out)
+    Predictor.load(out)
 
 
 def test_resume_without_a_run_or_checkpoint(tmp_path, tiny_encoder_dir, small):

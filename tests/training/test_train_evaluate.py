@@ -10,8 +10,9 @@ from _train_helpers import write_conll
 
 from nerlab.cli.main import run_cli
 from nerlab.errors import LabelError, ModelError
-from nerlab.evaluate.evaluate import confusion_matrix, evaluate, evaluate_tags
-from nerlab.evaluate.metrics import classification_report
+from nerlab.evaluate import evaluate
+from nerlab.metrics import classification_report, confusion_matrix
+from nerlab.tasks.token_classification import evaluate_tags
 
 
 def _cm(gold, pred):
@@ -70,10 +71,10 @@ def test_evaluate_tags_span_and_plain():
     # conlleval reads a lone I- as an entity; strict mode ignores it.
     assert ev.entity["conlleval"].micro.support == 2
     assert ev.entity["strict"].micro.support == 1
-    assert ev.score == 1.0 and ev.score_name == "f1"
+    assert ev.main_score == 1.0 and ev.primary_metric == "f1"
     pos = evaluate_tags([["DET", "NOUN"]], [["DET", "VERB"]], None)
     assert pos.entity is None and pos.confusion is None
-    assert pos.score_name == "accuracy" and pos.score == 0.5
+    assert pos.primary_metric == "accuracy" and pos.main_score == 0.5
     assert pos.tags.per_tag["NOUN"].recall == 0.0
     assert "per-tag scores" in pos.format()
 
@@ -84,7 +85,7 @@ def test_train_end_scores_equal_evaluate_scores(tiny_run, demo_files):
     assert ev.pred == tiny_run.test.pred
     saved = json.loads((Path(tiny_run.output) / "nerlab_config.json").read_text())
     test_scores = saved["scores"]["test"]
-    assert test_scores["f1"] == ev.score
+    assert test_scores["f1"] == ev.main_score
     assert test_scores["entity"] == ev.to_dict()["entity"]
 
 

@@ -11,7 +11,7 @@ from _train_helpers import as_corpus, long_sentence
 from transformers import AutoTokenizer
 
 from nerlab.data.alignment import IGNORE_INDEX, encode_words
-from nerlab.training.features import PadCollator, build_dataset, continuation_map
+from nerlab.tasks.token_classification.dataset import PadCollator, build_dataset, continuation_map
 
 LABELS = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 L2I = {lab: i for i, lab in enumerate(LABELS)}

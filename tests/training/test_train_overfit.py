@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from _train_helpers import demo_sentences, write_conll
 
-from nerlab.models.engine import predict_word_logits, torch_forward
-from nerlab.models.saved import load_tagger
+from nerlab.inference import Predictor
 from nerlab.training import train
 
 
@@ -32,13 +31,14 @@ def test_minilm_overfits_20_sentences_then_save_reload_identical(tmp_path: Path)
     )
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["train_loss"] < rows[0]["train_loss"] / 3
-    assert result.dev.score == 1.0
+    assert result.dev.main_score == 1.0
     assert result.test.pred == [tags for _, tags in sentences]
 
-    model, tokenizer, info = load_tagger(out)
+    loaded = Predictor.load(out, precision=None)
     words = [w for w, _ in sentences]
-    precision = info.extra["training"]["precision"]
-    before = predict_word_logits(words, tokenizer, torch_forward(result.model, precision), 512)
-    after = predict_word_logits(words, tokenizer, torch_forward(model, precision), 512)
+    in_memory = Predictor.from_model(
+        result.model, loaded.tokenizer, loaded.meta, precision=loaded.precision
+    )
+    before, after = in_memory.word_scores(words), loaded.word_scores(words)
     for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -9,7 +9,8 @@ import pytest
 from _train_helpers import TINY_OPTIONS
 
 from nerlab.cli.main import run_cli
-from nerlab.models.saved import load_tagger, read_tagger_info
+from nerlab.inference import Predictor
+from nerlab.models.saved import read_meta
 
 
 def test_output_folder_is_a_plain_transformers_folder(tiny_run):
@@ -31,7 +32,7 @@ def test_output_folder_is_a_plain_transformers_folder(tiny_run):
         "B-PER",
         "I-PER",
     ]
-    info = read_tagger_info(out)
+    info = read_meta(out)
     assert info.labels == tiny_run.labels and info.scheme == "IOB2"
     assert info.max_length == 128
     assert info.extra["training"]["learning_rate"] == TINY_OPTIONS["learning_rate"]
@@ -55,7 +56,7 @@ def test_metrics_curve_and_run_card(tiny_run):
     for r in rows:
         assert r["train_loss"] > 0 and 0 <= r["dev_f1"] <= 1 and 0 <= r["dev_accuracy"] <= 1
     best = max(r["dev_f1"] for r in rows)
-    assert tiny_run.dev.score == pytest.approx(best)  # the best epoch's model was kept
+    assert tiny_run.dev.main_score == pytest.approx(best)  # the best epoch's model was kept
     assert tiny_run.stats["best_dev_score"] == pytest.approx(best)
     assert (out / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
     card = (out / "README.md").read_text()
@@ -70,17 +71,15 @@ def test_metrics_curve_and_run_card(tiny_run):
         "Strict-mode micro F1",
     ):
         assert fragment in card, fragment
-    assert f"| micro | {tiny_run.test.entity['conlleval'].micro.precision:.4f}" in card
+    micro = tiny_run.test.entity["conlleval"].micro
+    assert f"| micro avg | {micro.precision:.4f} | {micro.recall:.4f} | {micro.f1:.4f} |" in card
 
 
 def test_saved_model_predicts_what_the_trained_model_predicted(tiny_run, demo_files):
     from nerlab.data import load_corpus
-    from nerlab.evaluate.evaluate import predict_tags
 
-    model, tok, info = load_tagger(tiny_run.output)
     words = load_corpus(demo_files["long_test"]).words
-    precision = info.extra["training"]["precision"]
-    pred = predict_tags(model, tok, info.labels, words, info.max_length, precision=precision)
+    pred = Predictor.load(tiny_run.output, precision=None).predict_words(words)
     assert pred == tiny_run.test.pred
     assert [len(p) for p in pred] == [len(w) for w in words]
 
@@ -106,7 +105,7 @@ def test_cli_pos_tagging_with_tag_column(tiny_encoder_dir, tmp_path, capsys):
     assert run_cli(args) == 0
     train_out = capsys.readouterr().out
     assert "per-tag scores" in train_out and "model saved to" in train_out
-    info = read_tagger_info(out)
+    info = read_meta(out)
     assert info.scheme is None and info.labels == [".", "DT", "JJ", "NN", "NNP", "VBZ"]
 
     assert run_cli(["evaluate", str(out), str(data), "--tag-column", "1"]) == 0

@@ -18,7 +18,7 @@ from nerlab.errors import NerlabError
 
 app = typer.Typer(
     name="nerlab",
-    help="Fine-tune, evaluate, analyse and serve transformer encoders for NER.",
+    help="Fine-tune, evaluate and use transformer encoders for NER.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 import typer
 from rich.console import Console
@@ -14,26 +14,23 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from nerlab.errors import ConfigError
+from nerlab.files import atomic_write, check_output_file
 from nerlab.inference.batch import PredictStats, predict_file, predict_texts
 from nerlab.inference.documents import INPUT_FORMATS, Source, parse_shard
-from nerlab.inference.predictor import Predictor
+from nerlab.inference.predictor import AGGREGATIONS, BACKENDS, Predictor
 from nerlab.inference.render import OUTPUT_FORMATS
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
-    return value
+from nerlab.metrics import MODES
+from nerlab.models.precision import PRECISION_CHOICES
 
 
 @contextlib.contextmanager
 def _open_output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or ``path`` written atomically: an existing file changes only on success."""
     if path is None:
         yield sys.stdout
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as f:
-        yield f
+    with atomic_write(path) as f:
+        yield f  # type: ignore[misc]
 
 
 def _progress_factory(
@@ -56,10 +53,12 @@ def predict_command(
         list[str] | None, typer.Option("--text", "-t", help="A text to tag (repeatable).")
     ] = None,
     input_format: Annotated[
-        str, typer.Option(help="auto, text (one document per line), jsonl or conll.")
+        Literal[INPUT_FORMATS],  # type: ignore[valid-type]
+        typer.Option(help="text: one document per line; auto: from the name and content."),
     ] = "auto",
     format: Annotated[
-        str, typer.Option("--format", "-f", help="Output: jsonl, conll, pretty or html.")
+        Literal[OUTPUT_FORMATS],  # type: ignore[valid-type]
+        typer.Option("--format", "-f", help="Output format."),
     ] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output file (default: stdout).")
@@ -67,11 +66,21 @@ def predict_command(
     shard: Annotated[
         str | None, typer.Option(help="Only the I-th of N contiguous slices, e.g. 2/8.")
     ] = None,
-    precision: Annotated[str, typer.Option(help="auto, bf16, fp16 or fp32 (PyTorch).")] = "auto",
-    backend: Annotated[str, typer.Option(help="auto (onnx if model.onnx), torch, onnx.")] = "auto",
-    aggregation: Annotated[str, typer.Option(help="Word scores: first, average, max.")] = "first",
+    precision: Annotated[
+        Literal[PRECISION_CHOICES],  # type: ignore[valid-type]
+        typer.Option(help="PyTorch only; auto: bf16 where the CPU/GPU runs it fast."),
+    ] = "auto",
+    backend: Annotated[
+        Literal[BACKENDS],  # type: ignore[valid-type]
+        typer.Option(help="auto: onnx if the folder has model.onnx."),
+    ] = "auto",
+    aggregation: Annotated[
+        Literal[AGGREGATIONS],  # type: ignore[valid-type]
+        typer.Option(help="Sub-token scores to word scores."),
+    ] = "first",
     mode: Annotated[
-        str, typer.Option(help="Entities: conlleval (lenient) or strict.")
+        Literal[MODES],  # type: ignore[valid-type]
+        typer.Option(help="Entities: conlleval (lenient) or strict."),
     ] = "conlleval",
     token_budget: Annotated[
         int, typer.Option(help="Max batch x padded length per call (0: 1024 on CPU).")
@@ -83,8 +92,6 @@ def predict_command(
 
     Unreadable lines are reported on stderr and skipped, unless --strict.
     """
-    _choice("output format", format, OUTPUT_FORMATS)
-    _choice("input format", input_format, INPUT_FORMATS)
     shard_spec = parse_shard(shard)
     if text and input is not None:
         raise ConfigError("give either --text or an INPUT file, not both")
@@ -92,6 +99,10 @@ def predict_command(
         raise ConfigError("--shard applies to an INPUT file or stdin, not to --text")
     if threads < 0 or token_budget < 0:
         raise ConfigError("--threads and --token-budget must be 0 (default) or positive")
+    if not text and input is None and (sys.stdin is None or sys.stdin.closed):
+        raise ConfigError("no input: standard input is closed; give an INPUT file or --text")
+    if output is not None:
+        check_output_file(output, inputs=[input], what="--output")
     if threads:
         import torch
 

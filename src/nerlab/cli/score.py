@@ -8,40 +8,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from nerlab.evaluate.scores import AVERAGES, Scores
-from nerlab.evaluate.scoring import ScoreResult, score_files
-
-
-def render(result: ScoreResult, console: Console, digits: int = 4) -> None:
-    """Print a score result as a rich table: one row per type, then the averages."""
-    report = result.report
-    scheme = result.scheme_read
-    if report.mode == "conlleval" and scheme != "IOB2":
-        scheme += " (converted to IOB2)"
-    title = (
-        f"{' + '.join(result.sources)}: {result.sentences} sentences, {result.words} words, "
-        f"mode {report.mode}, scheme {scheme}"
-    )
-    table = Table(title=title, title_justify="left")
-    table.add_column("type")
-    for name in ("precision", "recall", "f1", "support", "predicted", "correct"):
-        table.add_column(name, justify="right")
-
-    def row(name: str, s: Scores, end_section: bool = False) -> None:
-        nums = (f"{x:.{digits}f}" for x in (s.precision, s.recall, s.f1))
-        table.add_row(
-            name, *nums, str(s.support), str(s.predicted), str(s.correct), end_section=end_section
-        )
-
-    types = list(report.per_type.items())
-    for i, (name, s) in enumerate(types):
-        row(name, s, end_section=i == len(types) - 1)
-    for avg in AVERAGES:
-        row(f"{avg} avg", getattr(report, avg))
-    console.print(table)
-    console.print(f"token accuracy: {report.accuracy:.{digits}f}")
+from nerlab.cli._util import render_score
 
 
 def score(
@@ -73,11 +41,13 @@ def score(
     digits: Annotated[int, typer.Option(min=1, max=10, help="Digits shown in the table.")] = 4,
 ) -> None:
     """Score predictions: entity precision/recall/F1 per type, micro/macro/weighted, accuracy."""
+    from nerlab.metrics.scoring import score_files
+
     result = score_files(file, gold=gold, pred=pred, mode=mode, scheme=scheme)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        render(result, Console(), digits)
+        render_score(result, Console(), digits)
 
 
 def register(app: typer.Typer) -> None:

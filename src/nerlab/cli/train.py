@@ -1,114 +1,111 @@
-"""The ``nerlab train`` command: a thin wrapper over :func:`nerlab.training.train`."""
+"""The ``nerlab train`` command: a thin wrapper over :func:`nerlab.train`.
+
+Its options are derived from :class:`~nerlab.config.TrainConfig`'s fields (name, type, default
+and ``help`` metadata), so every field of the config is reachable from the command line and
+none is copied by hand; ``--config FILE`` reads a JSON file of the same fields, which the
+flags override (spaCy's config-plus-overrides).
+"""
 
 from __future__ import annotations
 
+import inspect
+import os
+import typing
+from dataclasses import MISSING, Field, fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from nerlab.cli.evaluate import parse_tag_column, render_evaluation
-from nerlab.config import TrainConfig, read_options
+from nerlab.cli._util import parse_column, render_evaluation
+from nerlab.config import RUN_CONTROL, TrainConfig, read_options
 from nerlab.models.precision import PRECISION_CHOICES
 
-_DEFAULTS = TrainConfig(output="-")
+_HINTS = typing.get_type_hints(TrainConfig)
 
 
-def _help(text: str, name: str) -> str:
-    return f"{text} (default: {getattr(_DEFAULTS, name)})"
+def _option_type(f: Field[Any]) -> Any:
+    """The CLI type of a config field: its own, ``str`` for ``int | str``, a Literal of choices."""
+    if f.name == "precision":
+        return Literal[PRECISION_CHOICES]  # type: ignore[valid-type]
+    hint = _HINTS[f.name]
+    args = set(typing.get_args(hint)) - {type(None)}
+    if args == {int, str}:
+        return str  # a CoNLL column index or a column name: parsed by parse_column
+    if f.name in RUN_CONTROL or hint is bool:
+        return bool
+    base = next(iter(args)) if args else hint
+    return base | None
 
 
-def train_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the trained model.")],
-    train: Annotated[
-        Path | None, typer.Option(help="Training data (CoNLL, JSONL, CSV/TSV, HF). None: demo.")
-    ] = None,
-    dev: Annotated[Path | None, typer.Option(help="Dev data: scored every epoch.")] = None,
-    test: Annotated[Path | None, typer.Option(help="Test data: scored at the end.")] = None,
-    tag_column: Annotated[
-        str | None, typer.Option(help="Tag column: CoNLL index (default last) or CSV name.")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help=_help("Built-in name, model folder or hub id.", "model"))
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(help="JSON file of options (e.g. a run's nerlab_run.json); flags override."),
-    ] = None,
-    epochs: Annotated[float | None, typer.Option(help=_help("Epochs.", "epochs"))] = None,
-    lr: Annotated[
-        float | None, typer.Option(help=_help("Peak learning rate.", "learning_rate"))
-    ] = None,
-    batch_size: Annotated[int | None, typer.Option(help=_help("Batch size.", "batch_size"))] = None,
-    grad_accum: Annotated[
-        int | None, typer.Option(help=_help("Gradient accumulation steps.", "grad_accum"))
-    ] = None,
-    weight_decay: Annotated[
-        float | None, typer.Option(help=_help("AdamW weight decay.", "weight_decay"))
-    ] = None,
-    warmup_ratio: Annotated[
-        float | None, typer.Option(help=_help("Warm-up fraction of steps.", "warmup_ratio"))
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help=_help("Random seed.", "seed"))] = None,
-    precision: Annotated[
-        str | None,
-        typer.Option(help=_help(f"One of {', '.join(PRECISION_CHOICES)}.", "precision")),
-    ] = None,
-    patience: Annotated[
-        int | None,
-        typer.Option(help=_help("Epochs without dev gain before stopping (0: off).", "patience")),
-    ] = None,
-    label_all_subtokens: Annotated[
-        bool | None,
-        typer.Option(
-            "--label-all-subtokens/--label-first-subtoken",
-            help="Label every sub-token (B- -> I- on continuation pieces) or only the first.",
-        ),
-    ] = None,
-    max_length: Annotated[
-        int | None, typer.Option(help="Window length in sub-tokens (default: the model's).")
-    ] = None,
-    group_by_length: Annotated[
-        bool | None,
-        typer.Option("--group-by-length/--no-group-by-length", help="Length-grouped batches."),
-    ] = None,
-    train_limit: Annotated[
-        int | None, typer.Option(help="Use only the first N training sentences.")
-    ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace a run already in --output.")] = False,
-    resume: Annotated[bool, typer.Option(help="Continue the run in --output.")] = False,
-    keep_checkpoints: Annotated[bool, typer.Option(help="Keep output/checkpoints.")] = False,
-) -> None:
-    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) and save it to --output."""
-    from nerlab.training import train as run_train
+def _parameter(f: Field[Any]) -> inspect.Parameter:
+    """One ``typer.Option`` per config field: ``None`` means "not given" (the config wins)."""
+    default = f.default if f.default is not MISSING else None
+    decls = [f.metadata.get("flag") or "--" + f.name.replace("_", "-")]
+    if "short" in f.metadata:
+        decls.append(f.metadata["short"])
+    help_text = f.metadata["help"]
+    if f.name in RUN_CONTROL:
+        option = typer.Option(*decls, help=help_text)
+        return inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[bool, option],
+        )
+    if _HINTS[f.name] is bool and "/" not in decls[0]:
+        decls[0] = f"{decls[0]}/--no-{decls[0][2:]}"
+    if default is not None or f.name == "tag_column":
+        help_text = f"{help_text} (default: {default})"
+    option = typer.Option(*decls, help=help_text, show_default=False)
+    annotation = Annotated[_option_type(f), option]
+    return inspect.Parameter(
+        f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+    )
 
-    options: dict[str, Any] = {
-        "output": str(output),
-        "train": str(train) if train else None,
-        "dev": str(dev) if dev else None,
-        "test": str(test) if test else None,
-        "tag_column": parse_tag_column(tag_column) if tag_column is not None else None,
-        "model": model,
-        "epochs": epochs,
-        "learning_rate": lr,
-        "batch_size": batch_size,
-        "grad_accum": grad_accum,
-        "weight_decay": weight_decay,
-        "warmup_ratio": warmup_ratio,
-        "seed": seed,
-        "precision": precision,
-        "patience": patience,
-        "label_all_subtokens": label_all_subtokens,
-        "max_length": max_length,
-        "group_by_length": group_by_length,
-        "train_limit": train_limit,
-    }
+
+def _config_parameter() -> inspect.Parameter:
+    option = typer.Option(help="JSON file of options (e.g. a run's nerlab_run.json); flags win.")
+    return inspect.Parameter(
+        "config",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[Path | None, option],
+    )
+
+
+def config_from_options(options: dict[str, Any]) -> TrainConfig:
+    """The run's config: ``--config`` file values, overridden by the flags given."""
+    config = options.pop("config", None)
     base = read_options(config) if config is not None else {}
-    base |= {k: v for k, v in options.items() if v is not None}
-    base |= {"overwrite": overwrite, "resume": resume, "keep_checkpoints": keep_checkpoints}
-    cfg = TrainConfig.from_dict(base, source=str(config) if config else "command line")
-    result = run_train(cfg)
+    if options.get("tag_column") is not None:
+        options["tag_column"] = parse_column(options["tag_column"])
+    given = {k: v for k, v in options.items() if v is not None and k not in RUN_CONTROL}
+    control = {k: options[k] for k in RUN_CONTROL}
+    source = str(config) if config is not None else "command line"
+    return TrainConfig.from_dict({**base, **given, **control}, source=source)
+
+
+def train_cmd(**options: Any) -> None:
+    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) and save it to --output."""
+    from nerlab.cli._progress import TrainProgress
+    from nerlab.training import train
+    from nerlab.training.run import interrupt_message
+
+    cfg = config_from_options(options)
+    err = Console(stderr=True)
+    progress = TrainProgress(err)
+    try:
+        result = train(cfg, callbacks=[progress])
+    except KeyboardInterrupt:
+        progress.close()
+        if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one message for all ranks
+            err.print(f"[yellow]training interrupted[/]: {escape(interrupt_message(cfg))}")
+        raise
+    finally:
+        progress.close()
     console = Console()
     for name, ev in (("dev", result.dev), ("test", result.test)):
         if ev is not None:
@@ -119,6 +116,14 @@ def train_cmd(
         f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}); "
         f"model saved to [bold]{result.output}[/]"
     )
+
+
+train_cmd.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [_parameter(f) for f in fields(TrainConfig)] + [_config_parameter()]
+)
+train_cmd.__annotations__ = {
+    p.name: p.annotation for p in train_cmd.__signature__.parameters.values()
+}  # type: ignore[attr-defined]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,25 +1,9 @@
-"""Evaluation: pure entity-level metrics (seqeval/conlleval compatible) and model evaluation.
-
-The metric functions are re-exported here; :mod:`nerlab.evaluate.evaluate` scores a trained
-tagger on a corpus (it imports torch, so it is not imported here).
+"""Model evaluation: score a saved model (PyTorch or ONNX) on labelled data, write reports and
+figures. The pure metrics are in :mod:`nerlab.metrics`.
 """
 
 from __future__ import annotations
 
-from nerlab.evaluate.metrics import (
-    EntityReport,
-    classification_report,
-    f1_score,
-    get_entities,
-    tag_report,
-    token_accuracy,
-)
+from nerlab.evaluate.evaluate import evaluate, predictions_corpus, write_report_files
 
-__all__ = [
-    "EntityReport",
-    "classification_report",
-    "f1_score",
-    "get_entities",
-    "tag_report",
-    "token_accuracy",
-]
+__all__ = ["evaluate", "predictions_corpus", "write_report_files"]

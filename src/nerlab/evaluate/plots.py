@@ -1,6 +1,7 @@
 """Figures written next to a model or an evaluation: learning curve and type confusion matrix.
 
-matplotlib runs with the non-interactive Agg backend, so plotting works on servers and in CI.
+Figures are drawn with matplotlib's object API on an Agg canvas: no pyplot, no backend switch,
+nothing changed for the rest of the process (a notebook keeps its own backend).
 """
 
 from __future__ import annotations
@@ -10,16 +11,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nerlab.evaluate.evaluate import Confusion
+    from matplotlib.figure import Figure
+
+    from nerlab.metrics import Confusion
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on its own Agg canvas (``fig.savefig`` works; no pyplot state involved)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
 
-    return plt
+
+def save(fig: Figure, path: Path) -> Path:
+    """Save a figure atomically (a failed write leaves an older file as it was)."""
+    from nerlab.files import atomic_write
+
+    with atomic_write(path, binary=True) as out:
+        fig.savefig(out, format="png")
+    return path
 
 
 def plot_learning_curve(
@@ -35,9 +48,8 @@ def plot_learning_curve(
     Returns:
         ``path``.
     """
-    plt = _pyplot()
-    path = Path(path)
-    fig, ax_loss = plt.subplots(figsize=(6, 4), dpi=100)
+    fig = new_figure(6, 4)
+    ax_loss = fig.add_subplot()
     epochs = [r["epoch"] for r in records]
     losses = [r.get("train_loss") for r in records]
     ax_loss.plot(epochs, losses, "o-", color="tab:blue", label="train loss")
@@ -51,9 +63,7 @@ def plot_learning_curve(
         ax_dev.set_ylabel(f"dev {score_name}", color="tab:orange")
     ax_loss.set_title("learning curve")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, Path(path))
 
 
 def plot_confusion(confusion: Confusion, path: str | Path) -> Path:
@@ -62,11 +72,10 @@ def plot_confusion(confusion: Confusion, path: str | Path) -> Path:
     Returns:
         ``path``.
     """
-    plt = _pyplot()
-    path = Path(path)
     n = len(confusion.labels)
     size = max(4.0, 0.6 * n + 2)
-    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
+    fig = new_figure(size, size)
+    ax = fig.add_subplot()
     ax.imshow(confusion.matrix, cmap="Blues")
     ax.set_xticks(range(n), confusion.labels, rotation=45, ha="right")
     ax.set_yticks(range(n), confusion.labels)
@@ -79,6 +88,4 @@ def plot_confusion(confusion: Confusion, path: str | Path) -> Path:
             ax.text(j, i, str(value), ha="center", va="center", color=color, fontsize=8)
     ax.set_title("entity type confusion")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, Path(path))

@@ -30,7 +30,14 @@ import numpy as np
 
 from nerlab.errors import ConfigError, ModelError
 from nerlab.models.engine import Forward
-from nerlab.models.saved import TaggerInfo, read_tagger_info, save_tagger_info
+from nerlab.models.saved import (
+    WEIGHT_FILES,
+    ModelMeta,
+    load_tokenizer,
+    load_torch_model,
+    read_meta,
+    save_meta,
+)
 
 ONNX_FILE = "model.onnx"
 OPSET = 18
@@ -83,8 +90,6 @@ def export_onnx(
         ModelError: the input is not a token-classification folder, or the output is unusable.
         ConfigError: an unknown quantisation or an opset below 17.
     """
-    from nerlab.models.saved import load_tagger
-
     if quantize is not None and quantize not in QUANTIZE_CHOICES:
         raise ConfigError(
             f"unknown quantisation {quantize!r}; allowed: {', '.join(QUANTIZE_CHOICES)}"
@@ -95,9 +100,17 @@ def export_onnx(
     if src.resolve() == out.resolve():
         raise ModelError("the output folder must differ from the model folder")
     _require_export_extra()
-    read_tagger_info(src)  # a clear error for a folder that is not a tagger, before any work
+    meta = read_meta(src)  # a clear error for a folder that is not a model, before any work
+    if (src / ONNX_FILE).is_file() and not any((src / f).is_file() for f in WEIGHT_FILES):
+        raise ModelError(
+            f"{src} is already an ONNX export (it has {ONNX_FILE} and no PyTorch weights); "
+            "export from the folder `nerlab train` wrote"
+        )
     _check_output(out, overwrite)
-    model, tokenizer, info = load_tagger(src)
+    tokenizer = load_tokenizer(src)
+    from nerlab.tasks import task_for
+
+    model = load_torch_model(src, task_for(meta).auto_model_class())
     out.mkdir(parents=True, exist_ok=True)
     target = out / ONNX_FILE
     with tempfile.TemporaryDirectory(prefix="nerlab-onnx-") as tmp, _quiet():
@@ -107,8 +120,8 @@ def export_onnx(
             _quantize_int8(fp32_path, target)
     tokenizer.save_pretrained(str(out))
     shutil.copyfile(src / "config.json", out / "config.json")
-    info.extra["export"] = {"format": "onnx", "opset": opset, "quantize": quantize}
-    save_tagger_info(out, info)
+    meta.extra["export"] = {"format": "onnx", "opset": opset, "quantize": quantize}
+    save_meta(out, meta)
     return target
 
 
@@ -200,33 +213,24 @@ def onnx_forward(path: str | Path, threads: int | None = None) -> Forward:
 
 
 def load_onnx(
-    folder: Path, precision: str = "auto", threads: int | None = None
-) -> tuple[Forward, Any, TaggerInfo, str]:
-    """Forward callable, tokenizer, info and precision of an exported ONNX folder.
+    folder: Path, meta: ModelMeta, precision: str = "auto", threads: int | None = None
+) -> tuple[Forward, Any, str]:
+    """Forward callable, tokenizer and precision of an exported ONNX folder.
 
     Raises:
-        ModelError: no ``model.onnx``, or the folder is not a token-classification model.
+        ModelError: no ``model.onnx``, no tokenizer, or an unreadable ONNX file.
         ConfigError: a precision other than ``auto`` or the one the model was exported in.
     """
-    from transformers import AutoConfig, AutoTokenizer
-
-    from nerlab.data.alignment import require_fast_tokenizer
-    from nerlab.models.saved import usable_max_length
-
     path = folder / ONNX_FILE
     if not path.is_file():
         raise ModelError(
             f"{folder} has no {ONNX_FILE}; create one with `nerlab export {folder} OUT --onnx`"
         )
-    info = read_tagger_info(folder)
-    exported = (info.extra.get("export") or {}).get("quantize") or "fp32"
+    exported = (meta.extra.get("export") or {}).get("quantize") or "fp32"
     if precision not in ("auto", exported):
         raise ConfigError(
             f"the ONNX model in {folder} runs in {exported} as exported, not {precision}; "
             "use precision auto (or export again)"
         )
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    require_fast_tokenizer(tokenizer)
-    config = AutoConfig.from_pretrained(str(folder))
-    info.max_length = min(info.max_length, usable_max_length(config, tokenizer))
-    return onnx_forward(path, threads), tokenizer, info, exported
+    tokenizer = load_tokenizer(folder)
+    return onnx_forward(path, threads), tokenizer, exported

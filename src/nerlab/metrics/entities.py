@@ -3,7 +3,7 @@
 Sentences are flattened into one array of tag ids with an ``O`` after each sentence (so no
 entity crosses a sentence), every distinct tag is parsed once, and the start and end of every
 entity are found with numpy boolean arithmetic on (previous tag, tag) pairs. This is what makes
-:func:`nerlab.evaluate.metrics.classification_report` fast.
+:func:`nerlab.metrics.classification_report` fast.
 
 Two readings (``mode``):
 
@@ -216,3 +216,40 @@ def decode(
             "the tags with nerlab.data.schemes.convert_tags, or use mode='conlleval'"
         )
     return _strict(role, typ, scheme)
+
+
+class IdDecoder:
+    """Entities decoded straight from label ids (a model's output), with no tag strings.
+
+    The same vectorised decoder as :func:`~nerlab.metrics.classification_report`, so a
+    prediction's entities are exactly those the metrics count.
+
+    Args:
+        labels: the model's labels in id order (span tags such as ``B-PER``, or ``O``).
+
+    Example:
+        >>> dec = IdDecoder(["O", "B-PER", "I-PER"])
+        >>> dec.decode(np.array([1, 2, 0, dec.outside]), "conlleval", None)
+        (['PER'], array([0]), array([2]))
+    """
+
+    def __init__(self, labels: Sequence[str]):
+        tags = [*labels, "O"]
+        self._enc = encode([tags])
+        index = {tag: i for i, tag in enumerate(self._enc.tags)}
+        self._remap = np.array([index[t] for t in tags], dtype=np.int32)
+        self.outside = len(labels)
+        """An id that reads as ``O``: put it between sentences so no entity crosses them."""
+
+    def decode(
+        self, ids: np.ndarray, mode: str = "conlleval", scheme: str | None = None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Entities in flat label ids as (types, start positions, end positions (exclusive)).
+
+        Args:
+            ids: label ids (``outside`` allowed).
+            mode: ``conlleval`` or ``strict``.
+            scheme: the scheme for strict mode (``IOB2`` for nerlab models).
+        """
+        spans = decode(self._enc, self._remap[ids], check_mode(mode), scheme, "predicted tags")
+        return [self._enc.type_names[t] for t in spans.type_ids], spans.starts, spans.ends

@@ -24,7 +24,7 @@ from itertools import chain
 import numpy as np
 
 from nerlab.data.schemes import check_scheme, decode_lenient, detect_scheme
-from nerlab.evaluate.entities import (
+from nerlab.metrics.entities import (
     STRICT_SCHEMES,
     Spans,
     check_lengths,
@@ -32,8 +32,9 @@ from nerlab.evaluate.entities import (
     decode,
     encode,
 )
-from nerlab.evaluate.scores import AVERAGES, Scores, averages, format_rows
-from nerlab.evaluate.tagging import TagReport, tag_report
+from nerlab.metrics.render import to_text
+from nerlab.metrics.scores import AVERAGES, Row, Scores, averages, report_rows
+from nerlab.metrics.tagging import TagReport, tag_report
 
 __all__ = [
     "EntityReport",
@@ -79,12 +80,13 @@ class EntityReport:
             "accuracy": self.accuracy,
         }
 
+    def rows(self) -> list[Row]:
+        """One row per type, then the micro, macro and weighted averages."""
+        return report_rows(self.per_type, [(f"{a} avg", getattr(self, a)) for a in AVERAGES])
+
     def format(self, digits: int = 4) -> str:
         """A plain-text table like seqeval's ``classification_report``, then token accuracy."""
-        rows = list(self.per_type.items())
-        rows += [(f"{avg} avg", getattr(self, avg)) for avg in AVERAGES]
-        table = format_rows(rows, digits, {len(self.per_type)})
-        return f"{table}\n\ntoken accuracy: {self.accuracy:.{digits}f}"
+        return f"{to_text(self.rows(), digits)}\n\ntoken accuracy: {self.accuracy:.{digits}f}"
 
 
 def _resolve_scheme(

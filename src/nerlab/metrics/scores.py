@@ -33,18 +33,27 @@ class Scores:
         return asdict(self)
 
 
-def format_rows(rows: list[tuple[str, Scores]], digits: int, blank_before: set[int]) -> str:
-    width = max([len(name) for name, _ in rows] + [len("weighted avg")])
-    head = f"{'':>{width}}  {'precision':>9} {'recall':>9} {'f1-score':>9} {'support':>9}"
-    lines = [head, ""]
-    for i, (name, s) in enumerate(rows):
-        if i in blank_before:
-            lines.append("")
-        lines.append(
-            f"{name:>{width}}  {s.precision:>9.{digits}f} {s.recall:>9.{digits}f} "
-            f"{s.f1:>9.{digits}f} {s.support:>9}"
-        )
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class Row:
+    """One line of a score report: a name (a type, a tag or an average) and its scores.
+
+    Attributes:
+        name: ``PER``, ``micro avg``...
+        scores: the numbers.
+        section_end: the last row of a section (renderers draw a rule or a blank line after it).
+    """
+
+    name: str
+    scores: Scores
+    section_end: bool = False
+
+
+def report_rows(per_item: dict[str, Scores], averages: list[tuple[str, Scores]]) -> list[Row]:
+    """The rows of a report: one per item, then the averages (the one source of report rows)."""
+    rows = [Row(name, s) for name, s in per_item.items()]
+    if rows:
+        rows[-1] = Row(rows[-1].name, rows[-1].scores, section_end=True)
+    return rows + [Row(name, s) for name, s in averages]
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -15,16 +15,23 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
 from nerlab.data.conll import read_conll
 from nerlab.data.corpus import Corpus
-from nerlab.data.schemes import ALLOWED_PREFIXES, SCHEMES, convert_tags, detect_scheme, parse_tag
+from nerlab.data.schemes import (
+    ALLOWED_PREFIXES,
+    check_scheme,
+    convert_tags,
+    detect_scheme,
+    parse_tag,
+)
 from nerlab.errors import ConfigError, DataError
-from nerlab.evaluate.entities import MODES, STRICT_SCHEMES
-from nerlab.evaluate.metrics import EntityReport, classification_report
+from nerlab.metrics.entities import MODES, STRICT_SCHEMES
+from nerlab.metrics.entity_report import EntityReport, classification_report, token_accuracy
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def read_gold_pred(path: str | Path) -> Read:
         DataError: unreadable or malformed file, fewer than 3 columns, or a malformed tag.
     """
     corpus = read_conll(path, tag_column=-1)
-    ncols = len(corpus[0].columns) + 2
+    ncols = len(corpus[0].columns) + 1 + bool(corpus[0].tags)  # + the word (+ the last column)
     if ncols < 3:
         raise DataError(
             f"found {ncols} column(s); a file to score needs at least 3: "
@@ -162,9 +169,10 @@ def _options(mode: str, scheme: str | None) -> tuple[str, str | None]:
         raise ConfigError(f"unknown mode {mode!r}: allowed are {', '.join(MODES)}")
     if scheme is None or scheme.lower() == "auto":
         return mode, None
-    if scheme.upper() not in SCHEMES:
-        raise ConfigError(f"unknown scheme {scheme!r}: allowed are auto, {', '.join(SCHEMES)}")
-    return mode, scheme.upper()
+    try:
+        return mode, check_scheme(scheme)
+    except ValueError as exc:
+        raise ConfigError(f"{exc} (or auto)") from None
 
 
 def _resolve_scheme(
@@ -194,8 +202,9 @@ def score_tags(
 ) -> tuple[EntityReport, str]:
     """Score tag lists the way ``nerlab score`` does; returns the report and the scheme read.
 
-    In conlleval mode the tags are converted to IOB2 first (as everywhere in nerlab), so the
-    token accuracy is over IOB2 tags; strict mode reads them in their own scheme.
+    In conlleval mode the entities are read after converting the tags to IOB2 (as everywhere
+    in nerlab; the entities are the same); strict mode reads them in their own scheme. The
+    token accuracy is always over the tags as written, as the conlleval script counts it.
 
     Raises:
         ConfigError: unknown mode or scheme, or strict mode with an unsupported scheme.
@@ -203,6 +212,7 @@ def score_tags(
     """
     mode, scheme = _options(mode, scheme)
     scheme = _resolve_scheme(gold, pred, mode, scheme, where)
+    gold_as_written, pred_as_written = gold, pred
     try:
         if mode == "conlleval":
             gold = [convert_tags(s, scheme, "IOB2") for s in gold]
@@ -212,7 +222,9 @@ def score_tags(
             report = classification_report(gold, pred, mode=mode, scheme=scheme)
     except ValueError as exc:
         raise DataError(f"{exc} (tags read as {scheme})", where) from None
-    return report, scheme
+    return dataclasses.replace(
+        report, accuracy=token_accuracy(gold_as_written, pred_as_written)
+    ), scheme
 
 
 def score_files(

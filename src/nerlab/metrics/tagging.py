@@ -1,7 +1,7 @@
 """Per-tag metrics for plain tagging (POS, chunk tags read as labels): each word is one decision.
 
 The numbers match scikit-learn's ``classification_report(..., zero_division=0)`` over the
-flattened words. Use :func:`nerlab.evaluate.metrics.classification_report` for entities.
+flattened words. Use :func:`nerlab.metrics.classification_report` for entities.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nerlab.evaluate.entities import check_lengths
-from nerlab.evaluate.scores import Scores, averages, format_rows
+from nerlab.metrics.entities import check_lengths
+from nerlab.metrics.render import to_text
+from nerlab.metrics.scores import Row, Scores, averages, report_rows
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,15 @@ class TagReport:
             "accuracy": self.accuracy,
         }
 
+    def rows(self) -> list[Row]:
+        """One row per tag, then the macro and weighted averages."""
+        return report_rows(
+            self.per_tag, [("macro avg", self.macro), ("weighted avg", self.weighted)]
+        )
+
     def format(self, digits: int = 4) -> str:
-        """A plain-text table like scikit-learn's ``classification_report``."""
-        rows = [*self.per_tag.items(), ("macro avg", self.macro), ("weighted avg", self.weighted)]
-        table = format_rows(rows, digits, {len(self.per_tag)})
-        return f"{table}\n\naccuracy: {self.accuracy:.{digits}f}"
+        """A plain-text table like scikit-learn's ``classification_report``, then accuracy."""
+        return f"{to_text(self.rows(), digits)}\n\naccuracy: {self.accuracy:.{digits}f}"
 
 
 def tag_report(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) -> TagReport:

@@ -63,6 +63,25 @@ def model_max_length(folder: str | Path) -> int:
     """
     folder = Path(folder)
     config = _config(folder)
+    tok_max = _read_json(folder / "tokenizer_config.json", "tokenizer config").get(
+        "model_max_length"
+    )
+    limit = max_length_from_config(config, tok_max if isinstance(tok_max, int | float) else None)
+    if limit is None:
+        raise ModelError(
+            f"{folder}: neither config.json (max_position_embeddings) nor tokenizer_config.json "
+            "(model_max_length) states the maximum input length."
+        )
+    return limit
+
+
+def max_length_from_config(config: dict[str, Any], tokenizer_max: float | None) -> int | None:
+    """The usable input length from a ``config.json`` dict and the tokenizer's limit.
+
+    The one place this is computed (:func:`model_max_length` on a folder, the trained-model
+    metadata, training's window length): the smaller of the position-embedding limit (less the
+    padding offset of RoBERTa-style models) and the tokenizer's ``model_max_length``.
+    """
     limits = []
     max_pos = config.get("max_position_embeddings")
     if isinstance(max_pos, int) and max_pos > 0:
@@ -70,17 +89,9 @@ def model_max_length(folder: str | Path) -> int:
         if config.get("model_type") in _OFFSET_POSITION_TYPES:
             offset = int(config.get("pad_token_id") or 0) + 1
         limits.append(max_pos - offset)
-    tok_max = _read_json(folder / "tokenizer_config.json", "tokenizer config").get(
-        "model_max_length"
-    )
-    if isinstance(tok_max, int | float) and 0 < tok_max < _HUGE:
-        limits.append(int(tok_max))
-    if not limits:
-        raise ModelError(
-            f"{folder}: neither config.json (max_position_embeddings) nor tokenizer_config.json "
-            "(model_max_length) states the maximum input length."
-        )
-    return min(limits)
+    if tokenizer_max is not None and 0 < tokenizer_max < _HUGE:
+        limits.append(int(tokenizer_max))
+    return min(limits) if limits else None
 
 
 def _safetensors_parameters(path: Path) -> int:

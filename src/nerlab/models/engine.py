@@ -15,13 +15,15 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from nerlab.data.alignment import Aggregation, Window, encode_words, word_scores
+from nerlab.data.alignment import Aggregation, encode_words, word_scores
 from nerlab.models.precision import autocast, resolve_precision
+
+if TYPE_CHECKING:
+    import torch
 
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``forward(input_ids, attention_mask) -> logits``: int64 ``(B, T)`` arrays in, float32
@@ -57,14 +59,16 @@ def plan_batches(
     return batches
 
 
-def pad_batch(windows: Sequence[Window], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stack windows into ``(input_ids, attention_mask)`` arrays padded to the longest one."""
-    width = max(len(w) for w in windows)
-    ids = np.full((len(windows), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(windows), width), dtype=np.int64)
-    for row, w in enumerate(windows):
-        ids[row, : len(w)] = w.input_ids
-        mask[row, : len(w)] = 1
+def pad_batch(
+    rows: Sequence[Sequence[int] | np.ndarray], pad_id: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stack token-id rows into ``(input_ids, attention_mask)`` arrays padded to the longest."""
+    width = max(len(r) for r in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
     return ids, mask
 
 
@@ -102,7 +106,7 @@ def predict_word_logits(
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     for batch in plan_batches([len(w) for w in windows], token_budget, max_batch_size):
         chunk = [windows[i] for i in batch]
-        ids, mask = pad_batch(chunk, pad_id)
+        ids, mask = pad_batch([w.input_ids for w in chunk], pad_id)
         logits = np.asarray(forward(ids, mask), dtype=np.float32)
         done = 0
         for row, w in enumerate(chunk):
@@ -125,6 +129,8 @@ def torch_forward(
     Runs under ``torch.inference_mode`` and, for bf16/fp16, autocast; logits come back as
     float32 numpy arrays.
     """
+    import torch
+
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     prec = resolve_precision(precision, dev)
     model.eval()

@@ -1,7 +1,8 @@
-"""Trainer callbacks: per-epoch metrics file and a progress bar with loss and dev score.
+"""Trainer callbacks: the per-epoch metrics file and the checkpoint timer.
 
 Everything a run reports is added through callbacks (transformers' ``TrainerCallback``), not
-through flags inside the training loop. Only the main process (rank 0) writes or prints.
+through flags inside the training loop; the CLI adds its progress bar the same way
+(:mod:`nerlab.cli._progress`). Only the main process (rank 0) writes.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 
@@ -91,71 +90,24 @@ class MetricsFileCallback(TrainerCallback):
         self._write(state, _dev_row(metrics or {}), self._lr(state))
 
 
-class RichProgressCallback(TrainerCallback):
-    """A rich progress bar over all steps showing the running loss and the last dev score."""
+class TimingCallback(TrainerCallback):
+    """The seconds spent writing checkpoints (left out of the reported training throughput).
 
-    def __init__(self, meter: LossMeter, score_name: str = "f1", console: Console | None = None):
-        self.meter = meter
-        self.score_name = score_name
-        self.console = console or Console(stderr=True)
-        self.progress: Progress | None = None
-        self.task: Any = None
-        self.dev = "-"
+    The stock Trainer logs, evaluates, then saves after an epoch; the time from the last of
+    those events before a save to ``on_save`` is the save.
+    """
 
-    def on_train_begin(
+    def __init__(self) -> None:
+        self.save_seconds = 0.0
+        self._mark = time.perf_counter()
+
+    def _now(self, *args: Any, **kw: Any) -> None:
+        self._mark = time.perf_counter()
+
+    on_step_end = on_epoch_end = on_log = on_evaluate = _now
+
+    def on_save(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any
     ) -> None:
-        if not state.is_world_process_zero:
-            return
-        self.progress = Progress(
-            TextColumn("[bold]train[/]"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps"),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=False,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(
-            "train", total=state.max_steps, completed=state.global_step, status=""
-        )
-
-    def _status(self, state: TrainerState) -> str:
-        loss = self.meter.recent
-        return f"epoch {state.epoch or 0:.2f} loss {loss:.4f} dev {self.score_name} {self.dev}"
-
-    def on_step_end(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any
-    ) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step, status=self._status(state))
-
-    def on_evaluate(
-        self,
-        args: TrainingArguments,
-        state: TrainerState,
-        control: TrainerControl,
-        metrics: dict[str, float] | None = None,
-        **kw: Any,
-    ) -> None:
-        value = (metrics or {}).get(f"eval_{self.score_name}")
-        if value is None or self.progress is None:
-            return
-        self.dev = f"{value:.4f}"
-        self.progress.console.print(
-            f"epoch {state.epoch or 0:.2f}: train loss {self.meter.recent:.4f}, "
-            f"dev {self.score_name} {value:.4f}"
-        )
-        self.progress.update(self.task, status=self._status(state))
-
-    def on_train_end(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
+        self.save_seconds += time.perf_counter() - self._mark
+        self._mark = time.perf_counter()

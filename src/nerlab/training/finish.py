@@ -8,17 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 import nerlab
 from nerlab.config import TrainConfig
-from nerlab.evaluate.evaluate import Evaluation, write_report_files
+from nerlab.evaluate.evaluate import write_report_files
 from nerlab.evaluate.plots import plot_learning_curve
-from nerlab.models.saved import TaggerInfo, save_tagger_info
+from nerlab.files import write_text_atomic
+from nerlab.metrics.render import to_markdown
+from nerlab.models.saved import save_meta
+from nerlab.tasks import Evaluation
+from nerlab.tasks.token_classification import TaggingEvaluation
 from nerlab.training import output as out_dir
 
 if TYPE_CHECKING:
-    from nerlab.training.run import TrainData, TrainResult
-    from nerlab.training.trainer import NerTrainer
+    from nerlab.training.run import BaseModel, TrainData, TrainResult
+    from nerlab.training.trainer import TaskTrainer
 
 
-def run_stats(trainer: NerTrainer, output: Any, seconds: float) -> dict[str, Any]:
+def run_stats(trainer: TaskTrainer, output: Any, seconds: float) -> dict[str, Any]:
     """Timing and progress figures of the run.
 
     ``train_samples_per_second`` counts training time only: the seconds spent scoring dev and
@@ -27,17 +31,17 @@ def run_stats(trainer: NerTrainer, output: Any, seconds: float) -> dict[str, Any
     state = trainer.state
     world = trainer.args.world_size
     samples = trainer.samples_seen * world
-    train_only = max(seconds - trainer.eval_seconds - trainer.save_seconds, 1e-9)
-    best_step = state.best_global_step
+    save_seconds = trainer.timing.save_seconds
+    train_only = max(seconds - trainer.eval_seconds - save_seconds, 1e-9)
     return {
         "epochs_run": round(state.epoch or 0.0, 4),
         "steps": state.global_step,
-        "best_step": best_step,
+        "best_step": state.best_global_step,
         "best_dev_score": state.best_metric,
         "stopped_early": bool(state.epoch and state.epoch < trainer.args.num_train_epochs - 1e-6),
         "seconds": round(seconds, 2),
         "eval_seconds": round(trainer.eval_seconds, 2),
-        "checkpoint_seconds": round(trainer.save_seconds, 2),
+        "checkpoint_seconds": round(save_seconds, 2),
         "train_samples_per_second": round(samples / train_only, 3),
         "train_loss": output.training_loss,
         "world_size": world,
@@ -46,52 +50,44 @@ def run_stats(trainer: NerTrainer, output: Any, seconds: float) -> dict[str, Any
 
 def finish_run(
     cfg: TrainConfig,
-    trainer: NerTrainer,
+    trainer: TaskTrainer,
     data: TrainData,
-    base: tuple,
-    precision: str,
+    base: BaseModel,
     output: Any,
     seconds: float,
 ) -> TrainResult:
     """Score the final (best) model on dev/test and, on rank 0, write everything to the folder."""
-    from nerlab.training.run import TrainResult, score
+    from nerlab.training.run import TrainResult, precision_of, score
 
-    folder, tokenizer, max_length = base
     model = trainer.model
     stats = run_stats(trainer, output, seconds)
-    stats["precision"] = precision
+    stats["precision"] = precision_of(trainer.args)
     dev = test = None
     if data.dev is not None:
-        dev = score(model, tokenizer, data.labels, data.dev, max_length, precision, cfg)
+        dev = score(model, data, base, data.dev, cfg, trainer.args)
     if data.test is not None:
-        test = score(model, tokenizer, data.labels, data.test, max_length, precision, cfg)
-    result = TrainResult(cfg.output, list(data.labels.labels), dev, test, stats, model.eval())
+        test = score(model, data, base, data.test, cfg, trainer.args)
+    result = TrainResult(cfg.output, data.task.labels, dev, test, stats, model.eval())
     if trainer.args.process_index == 0:
-        save_run(cfg, trainer, data, folder, max_length, result)
+        save_run(cfg, trainer, data, base, result)
     return result
 
 
 def save_run(
-    cfg: TrainConfig,
-    trainer: NerTrainer,
-    data: TrainData,
-    base_folder: str,
-    max_length: int,
-    result: TrainResult,
+    cfg: TrainConfig, trainer: TaskTrainer, data: TrainData, base: BaseModel, result: TrainResult
 ) -> None:
     """Write the model folder, nerlab_config.json, reports, curve and run card (rank 0)."""
     out = Path(cfg.output)
     trainer.save_model(str(out))
-    training = {**cfg.identity(), "precision": result.stats["precision"], "stride": cfg.stride}
-    scores = {name: ev.to_dict() for name, ev in (("dev", result.dev), ("test", result.test)) if ev}
-    for ev in scores.values():
-        ev.pop("confusion", None)
-    info = TaggerInfo(
-        labels=result.labels,
-        scheme=data.labels.scheme,
-        max_length=max_length,
-        base_model=cfg.model,
-        extra={
+    training = {**cfg.identity(), "precision": result.stats["precision"]}
+    evals = [(name, ev) for name, ev in (("dev", result.dev), ("test", result.test)) if ev]
+    scores = {name: ev.to_dict() for name, ev in evals}
+    for ev_dict in scores.values():
+        ev_dict.pop("confusion", None)
+    meta = data.task.meta(
+        base.max_length,
+        cfg.model,
+        {
             "nerlab_version": nerlab.__version__,
             "label_all_subtokens": cfg.label_all_subtokens,
             "data": data.source,
@@ -100,44 +96,46 @@ def save_run(
             "scores": scores,
         },
     )
-    save_tagger_info(out, info)
-    for name, ev in (("dev", result.dev), ("test", result.test)):
-        if ev is not None:
-            write_report_files(ev, out / "reports", stem=name)
+    save_meta(out, meta)
+    for name, ev in evals:
+        if isinstance(ev, TaggingEvaluation):
+            write_report_files(ev, out / out_dir.REPORTS, stem=name)
     records = out_dir.read_metrics(out)
     if records:
-        score_name = "f1" if data.labels.scheme else "accuracy"
-        plot_learning_curve(records, out / out_dir.CURVE_FILE, score_name)
-    (out / "README.md").write_text(run_card(cfg, data, result, records), "utf-8")
+        plot_learning_curve(records, out / out_dir.CURVE_FILE, data.task.primary_metric)
+    write_text_atomic(out / out_dir.RUN_CARD, run_card(cfg, data, result, records))
     if not cfg.keep_checkpoints:
         out_dir.remove_checkpoints(out)
 
 
-def _scores_table(ev: Evaluation) -> list[str]:
+def _scores_section(name: str, ev: Evaluation) -> list[str]:
+    if not isinstance(ev, TaggingEvaluation):
+        return [f"## Scores on {name}", "", f"{ev.primary_metric}: {ev.main_score:.4f}"]
     if ev.entity is None:
         assert ev.tags is not None
-        rows = ev.tags.per_tag.items()
-        head = "| tag | precision | recall | F1 | support |"
-    else:
-        rows = [*ev.entity["conlleval"].per_type.items(), ("micro", ev.entity["conlleval"].micro)]
-        head = "| type | precision | recall | F1 | support |"
-    lines = [head, "|---|---:|---:|---:|---:|"]
-    lines += [
-        f"| {n} | {s.precision:.4f} | {s.recall:.4f} | {s.f1:.4f} | {s.support} |" for n, s in rows
-    ]
-    return lines
+        lines = [f"## Scores on {name} (word level, per-tag scores)", ""]
+        lines += [to_markdown(ev.tags.rows(), first="tag"), ""]
+        return [*lines, f"Token accuracy: {ev.accuracy:.4f}"]
+    lines = [f"## Scores on {name} (word level, entity scores, conlleval mode)", ""]
+    lines += [to_markdown(ev.entity["conlleval"].rows()), ""]
+    lines.append(f"Token accuracy: {ev.accuracy:.4f}")
+    return [*lines, f"Strict-mode micro F1: {ev.entity['strict'].micro.f1:.4f}"]
 
 
 def run_card(
     cfg: TrainConfig, data: TrainData, result: TrainResult, records: list[dict[str, Any]]
 ) -> str:
-    """The ``README.md`` of a trained model: data, configuration, labels, scores."""
+    """The ``README.md`` of a trained model: a huggingface_hub ModelCard (metadata header, then
+    data, configuration, labels and scores), built from what the run collected."""
+    from huggingface_hub import ModelCard, ModelCardData
+
     src = data.source
+    task = data.task
     lines = [
-        f"# {Path(cfg.output).name}: token classification fine-tuned from `{cfg.model}`",
+        f"# {Path(cfg.output).name}: {task.name.replace('-', ' ')} fine-tuned from `{cfg.model}`",
         "",
         f"Trained with nerlab {nerlab.__version__}. Load it with "
-        '`transformers.pipeline("token-classification", model=THIS_FOLDER)` or score it with '
+        f'`transformers.pipeline("{task.name}", model=THIS_FOLDER)` or score it with '
         "`nerlab evaluate THIS_FOLDER DATA`.",
         "",
         "## Data",
@@ -148,9 +146,10 @@ def run_card(
     for split in ("train", "dev", "test"):
         if src.get(split):
             lines.append(f"| {split} | `{src[split]}` | {src['sentences'].get(split, 0)} |")
+    scheme = getattr(task, "scheme", None)
     lines += [
         "",
-        f"Tag column: `{src['tag_column']}`. Scheme: {data.labels.scheme or 'plain tags'}.",
+        f"Tag column: `{src['tag_column']}`. Scheme: {scheme or 'plain tags'}.",
         "",
         f"## Labels ({len(result.labels)})",
         "",
@@ -170,10 +169,16 @@ def run_card(
         lines += ["", "Per-epoch metrics: `metrics.jsonl`; curve: `learning_curve.png`."]
     for name, ev in (("dev", result.dev), ("test", result.test)):
         if ev is not None:
-            mode = "entity scores, conlleval mode" if ev.entity else "per-tag scores"
-            lines += ["", f"## Scores on {name} (word level, {mode})", ""]
-            lines += _scores_table(ev)
-            lines += ["", f"Token accuracy: {ev.accuracy:.4f}"]
-            if ev.entity is not None:
-                lines.append(f"Strict-mode micro F1: {ev.entity['strict'].micro.f1:.4f}")
-    return "\n".join(lines) + "\n"
+            lines += ["", *_scores_section(name, ev)]
+    card_data = ModelCardData(
+        library_name="transformers",
+        pipeline_tag=task.name,
+        tags=["nerlab", task.name],
+        base_model=cfg.model if "/" in cfg.model else None,
+    )
+    body = "\n".join(lines) + "\n"
+    card = ModelCard.from_template(card_data, template_str=_TEMPLATE, body=body)
+    return str(card.content)
+
+
+_TEMPLATE = "---\n{{ card_data }}\n---\n\n{{ body }}"

@@ -81,7 +81,7 @@ RUN_LAYOUT: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 _PATTERNS = tuple(name for names, _ in RUN_LAYOUT for name in names)
 # The run card's first lines, as training/finish.py writes them.
-_CARD_HEADING = re.compile(r"# .*: token classification fine-tuned from `")
+_CARD_HEADING = re.compile(r"# .*: [a-z ]+ fine-tuned from `")
 _CARD_BYLINE = "Trained with nerlab "
 _MAX_LISTED = 10
 
@@ -249,10 +249,19 @@ def _is_run_card(path: Path) -> bool:
     """Whether ``README.md`` is the run card nerlab wrote, not a README of the user's."""
     try:
         with path.open(encoding="utf-8") as f:
-            head = [f.readline() for _ in range(3)]
+            head = [f.readline() for _ in range(60)]
     except (OSError, UnicodeDecodeError):
         return False
-    return bool(_CARD_HEADING.match(head[0])) and head[2].startswith(_CARD_BYLINE)
+    if head[0].strip() == "---":  # the ModelCard's metadata block comes first
+        end = next((i for i in range(1, len(head)) if head[i].strip() == "---"), None)
+        if end is None or "- nerlab\n" not in head[1:end]:
+            return False
+        head = [line for line in head[end + 1 :] if line.strip()]
+    else:
+        head = [line for line in head if line.strip()]
+    return (
+        len(head) >= 2 and bool(_CARD_HEADING.match(head[0])) and head[1].startswith(_CARD_BYLINE)
+    )
 
 
 def _refuse_foreign_files(out: Path) -> list[Path]:

@@ -1,16 +1,19 @@
-"""``nerlab.train(...)``: fine-tune an encoder for token classification, end to end.
+"""``nerlab.train(...)``: fine-tune an encoder for a task (token classification), end to end.
 
-The story of a run: load and check the data -> resolve the model and its fast tokenizer ->
-check the output folder -> windows with aligned labels -> :class:`NerTrainer` (stock
-``transformers.Trainer`` plus word-level dev scores) -> save a plain transformers folder with
-``nerlab_config.json`` -> score dev/test with the same code as ``nerlab evaluate`` -> run card.
+The story of a run: check the options and the output folder -> load and check the data ->
+the task (labels, examples, head, evaluator) -> resolve the model and its fast tokenizer ->
+:class:`TaskTrainer` (stock ``transformers.Trainer``; dev scored by the task through the same
+:class:`~nerlab.inference.Predictor` users load) -> save a plain transformers folder with
+``nerlab_config.json`` -> score dev/test -> run card.
 
-Works unchanged under ``torchrun --nproc_per_node N`` (gloo on CPU): every rank trains its
-shard and scores dev/test; only rank 0 writes.
+The library is quiet: nothing is printed and no process-wide setting is changed; pass
+``callbacks`` (``transformers.TrainerCallback``) to follow a run (the CLI adds its progress bar
+that way). Works unchanged under ``torchrun --nproc_per_node N`` (gloo on CPU): every rank
+trains its shard and scores dev/test; only rank 0 writes.
 
 Example:
     >>> result = train(TrainConfig(output="runs/demo"))  # the built-in demo corpus
-    >>> round(result.test.score, 2)
+    >>> round(result.test.main_score, 2)
 """
 
 from __future__ import annotations
@@ -21,30 +24,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-from rich.console import Console
-
 from nerlab.config import TrainConfig
 from nerlab.data.corpus import Corpus
 from nerlab.data.labels import LabelSet
 from nerlab.errors import DataError
-from nerlab.evaluate.evaluate import Evaluation, check_labelled, evaluate_tagger
-from nerlab.models.precision import resolve_precision
+from nerlab.models.quiet import quiet_transformers
+from nerlab.tasks import Evaluation, Task, TokenClassification
 from nerlab.training import output as out_dir
-from nerlab.training.callbacks import LossMeter, MetricsFileCallback, RichProgressCallback
-from nerlab.training.features import PadCollator, build_dataset
-from nerlab.training.trainer import NerTrainer
 
 
 @dataclass
 class TrainData:
-    """The corpora of a run and its label set."""
+    """The corpora of a run, its task and where the data came from."""
 
     train: Corpus
     dev: Corpus | None
     test: Corpus | None
-    labels: LabelSet
+    task: Task
     source: dict[str, Any]
+
+
+@dataclass
+class BaseModel:
+    """The pretrained encoder a run starts from.
+
+    Attributes:
+        name: what the user gave (a built-in name, a folder or a hub id).
+        folder: the resolved local folder.
+        tokenizer: its fast tokenizer.
+        max_length: the window length in sub-tokens (the model's, or ``max_length``).
+    """
+
+    name: str
+    folder: str
+    tokenizer: Any
+    max_length: int
 
 
 @dataclass
@@ -54,8 +68,8 @@ class TrainResult:
     Attributes:
         output: the model folder.
         labels: label names in id order.
-        dev: word-level scores of the final (best) model on dev, if given.
-        test: word-level scores on test, if given.
+        dev: scores of the final (best) model on dev, if given.
+        test: scores on test, if given.
         stats: epochs run, best epoch, seconds, samples per second, precision...
         model: the trained (best) model, in memory, in eval mode.
     """
@@ -69,7 +83,7 @@ class TrainResult:
 
 
 def load_data(cfg: TrainConfig) -> TrainData:
-    """Read train/dev/test (the demo corpus when no file is given) and build the label set.
+    """Read train/dev/test (the demo corpus when no file is given) and build the task.
 
     Raises:
         DataError: unreadable files, a missing tag column, an empty or unlabelled train set.
@@ -93,15 +107,15 @@ def load_data(cfg: TrainConfig) -> TrainData:
     if cfg.train_limit is not None:
         train = Corpus(train.sentences[: cfg.train_limit], train.path, train.scheme)
     _check_train(train)
-    labels = LabelSet.from_corpus(train)
+    task = TokenClassification(LabelSet.from_corpus(train))
     for corpus in (dev, test):
         if corpus is not None:
-            check_labelled(corpus, labels.labels, labels.scheme)
+            task.check_labelled(corpus)
     source["tag_column"] = cfg.tag_column
     source["sentences"] = {
         name: len(c) for name, c in (("train", train), ("dev", dev), ("test", test)) if c
     }
-    return TrainData(train, dev, test, labels, source)
+    return TrainData(train, dev, test, task, source)
 
 
 def _check_train(train: Corpus) -> None:
@@ -117,33 +131,31 @@ def _check_train(train: Corpus) -> None:
             )
 
 
-def load_base(cfg: TrainConfig) -> tuple[str, Any, int]:
-    """Resolve the model name to a folder, load its fast tokenizer, pick the window length.
+def load_base(cfg: TrainConfig, folder: str) -> BaseModel:
+    """Load the encoder's fast tokenizer and pick the window length.
 
     Raises:
-        ModelError: unknown model, or a tokenizer that cannot map sub-tokens to words.
+        ModelError: no usable tokenizer, or one that cannot map sub-tokens to words.
     """
-    from transformers import AutoConfig, AutoTokenizer
+    from nerlab.models.catalog import model_max_length
+    from nerlab.models.saved import load_tokenizer
 
-    from nerlab.data.alignment import require_fast_tokenizer
-    from nerlab.models import resolve_model
-    from nerlab.models.saved import usable_max_length
-
-    folder = str(resolve_model(cfg.model))
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    require_fast_tokenizer(tokenizer)
-    limit = usable_max_length(AutoConfig.from_pretrained(folder), tokenizer)
+    tokenizer = load_tokenizer(folder)
+    limit = model_max_length(folder)
     max_length = min(limit, cfg.max_length) if cfg.max_length else limit
-    return folder, tokenizer, max_length
+    return BaseModel(cfg.model, folder, tokenizer, max_length)
 
 
 def _barrier() -> None:
+    import torch
+
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
 
 
 def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any:
     """The ``TrainingArguments`` of a run (initialises torch.distributed under torchrun)."""
+    import torch
     from transformers import TrainingArguments
 
     has_dev = data.dev is not None
@@ -173,8 +185,8 @@ def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any
         save_strategy="epoch",
         save_total_limit=2 if has_dev else 1,
         load_best_model_at_end=has_dev,
-        metric_for_best_model=("f1" if data.labels.scheme else "accuracy") if has_dev else None,
-        greater_is_better=True,
+        metric_for_best_model=data.task.primary_metric if has_dev else None,
+        greater_is_better=data.task.greater_is_better,
         logging_strategy="epoch",
         report_to=[],
         disable_tqdm=True,
@@ -185,86 +197,105 @@ def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any
     )
 
 
-def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: tuple) -> NerTrainer:
-    """The model with a fresh classification head, the windows and the trainer with callbacks."""
-    from transformers import (
-        AutoModelForTokenClassification,
-        EarlyStoppingCallback,
-        PrinterCallback,
-        set_seed,
-    )
+def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel) -> Any:
+    """The model with a fresh task head, the examples and the trainer with its callbacks."""
+    from transformers import EarlyStoppingCallback, PrinterCallback, set_seed
 
-    folder, tokenizer, max_length = base
-    labels = list(data.labels.labels)
+    from nerlab.training.callbacks import LossMeter, MetricsFileCallback, TimingCallback
+    from nerlab.training.trainer import DevScorer, TaskTrainer
+
+    task = data.task
+    labels = task.labels
     set_seed(cfg.seed)
-    model = AutoModelForTokenClassification.from_pretrained(
-        folder,
+    model = task.auto_model_class().from_pretrained(
+        base.folder,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={lab: i for i, lab in enumerate(labels)},
     )
-    train_set = build_dataset(
+    train_set = task.build_dataset(
         data.train,
-        tokenizer,
-        labels,
-        max_length,
+        base.tokenizer,
+        base.max_length,
         stride=cfg.stride,
         label_all_subtokens=cfg.label_all_subtokens,
     )
-    score_name = "f1" if data.labels.scheme else "accuracy"
-    precision = "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
     scorer = None
     if data.dev is not None:
-        dev = data.dev
-
-        def scorer(m: torch.nn.Module) -> Evaluation:
-            return score(m, tokenizer, data.labels, dev, max_length, precision, cfg)
-
+        scorer = DevScorer(task, data.dev, base.tokenizer, _meta(data, base), cfg, args)
     meter = LossMeter()
+    timing = TimingCallback()
     callbacks: list[Any] = [
         MetricsFileCallback(
             os.path.join(cfg.output, out_dir.METRICS_FILE), meter, scorer is not None
         ),
-        RichProgressCallback(meter, score_name),
+        timing,
     ]
     if scorer is not None and cfg.patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.patience))
-    trainer = NerTrainer(
+    trainer = TaskTrainer(
         model=model,
         args=args,
         train_dataset=train_set,
-        eval_dataset=train_set if scorer is not None else None,  # unused: dev_scorer scores dev
-        data_collator=PadCollator(tokenizer.pad_token_id or 0),
-        processing_class=tokenizer,
+        eval_dataset=train_set if scorer is not None else None,  # never iterated: see DevScorer
+        data_collator=task.collator(base.tokenizer.pad_token_id or 0),
+        processing_class=base.tokenizer,
         callbacks=callbacks,
         dev_scorer=scorer,
         meter=meter,
+        timing=timing,
     )
     trainer.remove_callback(PrinterCallback)
     return trainer
 
 
+def _meta(data: TrainData, base: BaseModel, extra: dict[str, Any] | None = None) -> Any:
+    return data.task.meta(base.max_length, base.name, extra or {})
+
+
+def precision_of(args: Any) -> str:
+    """The precision a run trains (and scores) in."""
+    return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
+
+
 def score(
-    model: torch.nn.Module,
-    tokenizer: Any,
-    labels: LabelSet,
-    corpus: Corpus,
-    max_length: int,
-    precision: str,
-    cfg: TrainConfig,
+    model: Any, data: TrainData, base: BaseModel, corpus: Corpus, cfg: TrainConfig, args: Any
 ) -> Evaluation:
-    """Word-level scores of ``model`` on ``corpus`` (the code ``nerlab evaluate`` runs)."""
-    return evaluate_tagger(
+    """Scores of ``model`` on ``corpus``, through the Predictor ``nerlab evaluate`` loads."""
+    from nerlab.inference.predictor import Predictor
+
+    predictor = Predictor.from_model(
         model,
-        tokenizer,
-        list(labels.labels),
-        labels.scheme,
-        corpus,
-        max_length,
-        precision=precision,
+        base.tokenizer,
+        _meta(data, base),
+        precision=precision_of(args),
         token_budget=cfg.eval_token_budget,
         stride=cfg.stride,
     )
+    return data.task.evaluate(predictor, corpus)
+
+
+def prepare(cfg: TrainConfig) -> tuple[str | None, str]:
+    """Everything that can fail fast, before any data or model is loaded.
+
+    Returns:
+        The checkpoint to resume from (or ``None``) and the resolved model folder.
+
+    Raises:
+        ConfigError: the output folder cannot be used as asked. ModelError: an unknown model.
+    """
+    from nerlab.models import resolve_model
+    from nerlab.models.precision import resolve_precision
+
+    resolve_precision(cfg.precision, _device())
+    resume_from = out_dir.check_output(cfg)
+    return resume_from, str(resolve_model(cfg.model))
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def train(
@@ -274,7 +305,8 @@ def train(
 
     Args:
         config: the run configuration; or give its fields as keyword ``options``.
-        callbacks: extra ``transformers.TrainerCallback`` objects.
+        callbacks: ``transformers.TrainerCallback`` objects (progress, logging); the library
+            itself prints nothing.
         **options: :class:`~nerlab.config.TrainConfig` fields (they override ``config``'s).
 
     Returns:
@@ -282,53 +314,42 @@ def train(
 
     Raises:
         NerlabError: bad data, labels, model, options or output folder (see the subclasses).
-        KeyboardInterrupt: Ctrl-C; the last complete checkpoint stays, ``resume=True`` goes on.
+        KeyboardInterrupt: Ctrl-C; :func:`interrupt_message` says how to go on.
 
     Example:
         >>> result = train(train="train.conll", dev="dev.conll", output="runs/ner")
-        >>> result.dev.score
+        >>> result.dev.main_score
     """
+    from nerlab.models.precision import resolve_precision
     from nerlab.training.finish import finish_run
 
-    base = config.to_dict() if config is not None else {}
-    cfg = TrainConfig.from_dict({**base, **options}, source="train()")
-    _quiet_transformers()
-    data = load_data(cfg)
-    base = load_base(cfg)
-    precision = resolve_precision(cfg.precision, "cuda" if torch.cuda.is_available() else "cpu")
-    args = training_arguments(cfg, precision, data)
-    resume_from = out_dir.check_output(cfg)
-    _barrier()
-    if args.process_index == 0:
-        out_dir.prepare_output(cfg, resume_from)
-    _barrier()
-    trainer = build_trainer(cfg, args, data, base)
-    for cb in callbacks or []:
-        trainer.add_callback(cb)
-    start = time.perf_counter()
-    try:
+    base_options = config.to_dict() if config is not None else {}
+    cfg = TrainConfig.from_dict({**base_options, **options}, source="train()")
+    resume_from, folder = prepare(cfg)
+    with quiet_transformers():
+        data = load_data(cfg)
+        base = load_base(cfg, folder)
+        precision = resolve_precision(cfg.precision, _device())
+        args = training_arguments(cfg, precision, data)
+        _barrier()
+        if args.process_index == 0:
+            out_dir.prepare_output(cfg, resume_from)
+        _barrier()
+        trainer = build_trainer(cfg, args, data, base)
+        for cb in callbacks or []:
+            trainer.add_callback(cb)
+        start = time.perf_counter()
         output = trainer.train(resume_from_checkpoint=resume_from)
-    except KeyboardInterrupt:
-        _report_interrupt(cfg, args.process_index)
-        raise
-    finally:
-        for cb in trainer.callback_handler.callbacks:
-            if isinstance(cb, RichProgressCallback):
-                cb.close()
-    seconds = time.perf_counter() - start
-    return finish_run(cfg, trainer, data, base, precision, output, seconds)
+        seconds = time.perf_counter() - start
+        return finish_run(cfg, trainer, data, base, output, seconds)
 
 
-def _report_interrupt(cfg: TrainConfig, rank: int) -> None:
-    """Tell the user (rank 0) how to go on after Ctrl-C: --resume only works from a checkpoint.
+def interrupt_message(cfg: TrainConfig) -> str:
+    """How to go on after Ctrl-C: ``--resume`` only works from a complete checkpoint.
 
-    Before the first checkpoint nothing can be resumed (``--resume`` would refuse), so the advice
-    is then to start again with ``--overwrite``, which replaces the half-made run.
+    Before the first checkpoint nothing can be resumed (``--resume`` would refuse), so the
+    advice is then to start again with ``--overwrite``, which replaces the half-made run.
     """
-    from rich.markup import escape
-
-    if rank != 0:
-        return
     last = out_dir.last_checkpoint(Path(cfg.output) / out_dir.CHECKPOINTS)
     flag, other = ("resume", "overwrite") if last else ("overwrite", "resume")
     if getattr(cfg, flag):
@@ -338,19 +359,8 @@ def _report_interrupt(cfg: TrainConfig, rank: int) -> None:
     else:
         again = f"run the same command plus --{flag}"
     if last:
-        message = f"the last complete checkpoint is {escape(str(last))}; to continue, {again}"
-    else:
-        message = (
-            "no checkpoint was saved yet (the first one is written when the first epoch ends), "
-            f"so there is nothing to resume; to start again, {again}"
-        )
-    # soft_wrap: a long checkpoint path stays one piece the user can copy
-    Console(stderr=True).print(f"[yellow]training interrupted[/]: {message}", soft_wrap=True)
-
-
-def _quiet_transformers() -> None:
-    """Keep the freshly-initialised-head notice and similar info out of the user's terminal."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+        return f"the last complete checkpoint is {last}; to continue, {again}"
+    return (
+        "no checkpoint was saved yet (the first one is written when the first epoch ends), "
+        f"so there is nothing to resume; to start again, {again}"
+    )

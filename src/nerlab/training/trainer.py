@@ -1,13 +1,15 @@
-"""A thin subclass of ``transformers.Trainer``: dev scores at word level, loss for the callbacks.
+"""A thin subclass of ``transformers.Trainer``: dev scored by the task, loss for the callbacks.
 
-The only things changed from the stock Trainer are the two that NER needs:
+The only things changed from the stock Trainer are the two a task needs:
 
-- :meth:`NerTrainer.evaluate` scores the dev corpus with the same word-level code as
-  ``nerlab evaluate`` (:func:`nerlab.evaluate.evaluate.evaluate_tagger`: windows for long
-  sentences, first sub-token of each word, entity F1 in conlleval mode), so early stopping and
-  the best checkpoint follow the score users see, not the sub-token loss.
-- :meth:`NerTrainer.training_step` feeds the loss of each step to a :class:`LossMeter` that
-  the progress bar and ``metrics.jsonl`` read.
+- :meth:`TaskTrainer.evaluation_loop` returns the task's scores of the dev corpus, computed
+  by :class:`DevScorer` through the same :class:`~nerlab.inference.Predictor` that
+  ``nerlab evaluate`` loads (windows for long sentences, word-level scores), so early stopping
+  and the best checkpoint follow the score users see, not the sub-token loss. As in
+  sentence-transformers, the stock ``evaluate`` around it does the logging, the callbacks and
+  the best-metric bookkeeping.
+- :meth:`TaskTrainer.training_step` feeds the loss of each step to a :class:`LossMeter` that
+  the callbacks read.
 
 Everything else (AdamW, linear warm-up/decay, length-grouped sampling, mixed precision,
 gradient accumulation, checkpoints, resuming, DDP) is the stock Trainer's.
@@ -16,35 +18,72 @@ gradient accumulation, checkpoints, resuming, DDP) is the stock Trainer's.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from transformers import Trainer
+from transformers.trainer_utils import EvalLoopOutput
 
-from nerlab.evaluate.evaluate import Evaluation
-from nerlab.training.callbacks import LossMeter
+from nerlab.tasks import Evaluation, Task
+from nerlab.training.callbacks import LossMeter, TimingCallback
 
-DevScorer = Callable[[torch.nn.Module], Evaluation]
-"""Scores a model on the dev corpus (word level)."""
-
-
-def dev_metrics(result: Evaluation) -> dict[str, float]:
-    """The numbers logged after a dev evaluation (conlleval-mode micro scores, accuracy)."""
-    metrics = {"accuracy": result.accuracy}
-    if result.entity is not None:
-        micro = result.entity["conlleval"].micro
-        metrics |= {"f1": micro.f1, "precision": micro.precision, "recall": micro.recall}
-    return metrics
+if TYPE_CHECKING:
+    from nerlab.config import TrainConfig
+    from nerlab.data.corpus import Corpus
+    from nerlab.models.saved import ModelMeta
 
 
-class NerTrainer(Trainer):
-    """``transformers.Trainer`` with word-level dev evaluation and a loss meter.
+class DevScorer:
+    """Scores a model in training on the dev corpus with the task's evaluator.
+
+    Args:
+        task: the run's task.
+        corpus: the dev corpus.
+        tokenizer: the model's tokenizer.
+        meta: the model's labels and maximum length.
+        cfg: the run's configuration (token budget, stride).
+        args: the training arguments (precision).
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        corpus: Corpus,
+        tokenizer: Any,
+        meta: ModelMeta,
+        cfg: TrainConfig,
+        args: Any,
+    ):
+        self.task = task
+        self.corpus = corpus
+        self.tokenizer = tokenizer
+        self.meta = meta
+        self.token_budget = cfg.eval_token_budget
+        self.stride = cfg.stride
+        self.precision = "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
+
+    def __call__(self, model: torch.nn.Module) -> Evaluation:
+        from nerlab.inference.predictor import Predictor
+
+        predictor = Predictor.from_model(
+            model,
+            self.tokenizer,
+            self.meta,
+            precision=self.precision,
+            token_budget=self.token_budget,
+            stride=self.stride,
+        )
+        return self.task.evaluate(predictor, self.corpus)
+
+
+class TaskTrainer(Trainer):
+    """``transformers.Trainer`` with the task's dev evaluation and a loss meter.
 
     Args:
         *args: passed to ``Trainer``.
-        dev_scorer: scores the model on dev; ``None`` falls back to the Trainer's evaluation.
+        dev_scorer: scores the model on dev; ``None`` keeps the Trainer's own evaluation.
         meter: receives the training loss of every step.
+        timing: measures the seconds spent writing checkpoints.
         **kwargs: passed to ``Trainer``.
     """
 
@@ -53,13 +92,14 @@ class NerTrainer(Trainer):
         *args: Any,
         dev_scorer: DevScorer | None = None,
         meter: LossMeter | None = None,
+        timing: TimingCallback | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.dev_scorer = dev_scorer
         self.meter = meter or LossMeter()
+        self.timing = timing or TimingCallback()
         self.eval_seconds = 0.0
-        self.save_seconds = 0.0
         self.samples_seen = 0  # training windows this process stepped through in this session
         self.last_dev: Evaluation | None = None
 
@@ -71,31 +111,28 @@ class NerTrainer(Trainer):
         self.meter.add(float(loss) * self.current_gradient_accumulation_steps)
         return loss
 
-    def _save_checkpoint(self, model: Any, trial: Any) -> None:
-        # Timed so that the reported training throughput leaves checkpoint writing out.
-        start = time.perf_counter()
-        super()._save_checkpoint(model, trial)
-        self.save_seconds += time.perf_counter() - start
-
-    def evaluate(
+    def evaluation_loop(
         self,
-        eval_dataset: Any = None,
+        dataloader: Any,
+        description: str,
+        prediction_loss_only: bool | None = None,
         ignore_keys: list[str] | None = None,
         metric_key_prefix: str = "eval",
-    ) -> dict[str, float]:
+    ) -> EvalLoopOutput:
         if self.dev_scorer is None:
-            return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+            return super().evaluation_loop(
+                dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix
+            )
         start = time.perf_counter()
         was_training = self.model.training
         result = self.dev_scorer(self.model)
         self.model.train(was_training)
-        seconds = time.perf_counter() - start
-        self.eval_seconds += seconds
+        self.eval_seconds += time.perf_counter() - start
         self.last_dev = result
-        metrics = {f"{metric_key_prefix}_{k}": v for k, v in dev_metrics(result).items()}
-        metrics[f"{metric_key_prefix}_runtime"] = round(seconds, 3)
-        self.log(metrics)
-        self.control = self.callback_handler.on_evaluate(
-            self.args, self.state, self.control, metrics
+        metrics = {f"{metric_key_prefix}_{k}": v for k, v in result.metrics().items()}
+        return EvalLoopOutput(
+            predictions=None,
+            label_ids=None,
+            metrics=metrics,
+            num_samples=len(self.dev_scorer.corpus),
         )
-        return metrics

@@ -1,4 +1,5 @@
-"""Training examples: sentences -> windows of sub-tokens with aligned labels, and the collator.
+"""Token classification examples: sentences -> windows of sub-tokens with aligned labels, and
+the collator.
 
 Long sentences are never truncated: :func:`nerlab.data.alignment.encode_words` cuts them into
 overlapping windows and every window is a training example (its words are labelled with the
@@ -15,6 +16,7 @@ import torch
 
 from nerlab.data.alignment import IGNORE_INDEX, encode_words, window_labels
 from nerlab.data.corpus import Corpus
+from nerlab.models.engine import pad_batch
 
 
 def continuation_map(labels: Sequence[str]) -> list[int]:
@@ -39,9 +41,8 @@ def continuation_map(labels: Sequence[str]) -> list[int]:
 class WindowDataset(torch.utils.data.Dataset):
     """Training windows as dicts of ``input_ids`` and ``labels`` (lists of ints)."""
 
-    def __init__(self, items: list[dict[str, list[int]]], n_sentences: int):
+    def __init__(self, items: list[dict[str, list[int]]]):
         self.items = items
-        self.n_sentences = n_sentences
 
     def __len__(self) -> int:
         return len(self.items)
@@ -88,25 +89,24 @@ def build_dataset(
         }
         for w in windows
     ]
-    return WindowDataset(items, len(corpus))
+    return WindowDataset(items)
 
 
 class PadCollator:
-    """Pad a batch to its longest window: ``input_ids`` with the pad id, ``labels`` with -100."""
+    """Pad a batch to its longest window: ``input_ids`` with the pad id, ``labels`` with -100.
+
+    The padding is the engine's (:func:`nerlab.models.engine.pad_batch`), so training and
+    prediction batches are built the same way.
+    """
 
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
 
     def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
-        width = max(len(item["input_ids"]) for item in batch)
-        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        labels = np.full((len(batch), width), IGNORE_INDEX, dtype=np.int64)
+        ids, mask = pad_batch([item["input_ids"] for item in batch], self.pad_id)
+        labels = np.full(ids.shape, IGNORE_INDEX, dtype=np.int64)
         for row, item in enumerate(batch):
-            n = len(item["input_ids"])
-            ids[row, :n] = item["input_ids"]
-            mask[row, :n] = 1
-            labels[row, :n] = item["labels"]
+            labels[row, : len(item["labels"])] = item["labels"]
         return {
             "input_ids": torch.from_numpy(ids),
             "attention_mask": torch.from_numpy(mask),

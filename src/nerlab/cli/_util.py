@@ -1,0 +1,88 @@
+"""Shared CLI helpers: option parsing and the rich renderers of reports.
+
+Reports build their rows once (``report.rows()``, :mod:`nerlab.metrics.render`); the terminal
+tables here are drawn from those rows, like the text, Markdown and HTML renderers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from nerlab.metrics.render import COLUMNS, cells
+from nerlab.metrics.scores import Row
+
+if TYPE_CHECKING:
+    from nerlab.metrics import ScoreResult
+    from nerlab.tasks import Evaluation
+
+
+def parse_column(value: str | int) -> int | str:
+    """A column option: an integer index when it parses as one, else a column name."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def rows_table(title: str, rows: Sequence[Row], first: str = "type", digits: int = 4) -> Table:
+    """A rich table of report rows (a rule after each section)."""
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column(first)
+    for name in COLUMNS:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(escape(row.name), *cells(row, digits), end_section=row.section_end)
+    return table
+
+
+def render_evaluation(ev: Evaluation, console: Console, name: str = "", digits: int = 4) -> None:
+    """Print an evaluation: per-type tables in both modes (or per-tag), accuracy, confusion."""
+    from nerlab.tasks.token_classification import TaggingEvaluation
+
+    prefix = f"{name}: " if name else ""
+    if not isinstance(ev, TaggingEvaluation):
+        console.print(f"{prefix}{ev.primary_metric}: {ev.main_score:.{digits}f}")
+        return
+    words = sum(map(len, ev.gold))
+    console.print(f"[bold]{escape(prefix)}{len(ev.gold)} sentences, {words} words[/]")
+    if ev.entity is not None:
+        for mode, rep in ev.entity.items():
+            title = f"{prefix}entity scores, {mode} mode (word level)"
+            console.print(rows_table(title, rep.rows(), digits=digits))
+    if ev.tags is not None:
+        console.print(rows_table(f"{prefix}per-tag scores", ev.tags.rows(), "tag", digits))
+    console.print(f"{escape(prefix)}token accuracy: {ev.accuracy:.{digits}f}")
+    if ev.confusion is not None:
+        cm = ev.confusion
+        table = Table(
+            title=escape(
+                f"{prefix}entity type confusion (rows gold, columns predicted; "
+                "O = missed / spurious)"
+            ),
+            title_justify="left",
+        )
+        table.add_column("gold \\ pred")
+        for lab in cm.labels:
+            table.add_column(escape(lab), justify="right")
+        for lab, row in zip(cm.labels, cm.matrix, strict=True):
+            table.add_row(escape(lab), *map(str, row))
+        console.print(table)
+
+
+def render_score(result: ScoreResult, console: Console, digits: int = 4) -> None:
+    """Print a ``nerlab score`` result: one row per type, then the averages, then accuracy."""
+    report = result.report
+    scheme = result.scheme_read
+    if report.mode == "conlleval" and scheme != "IOB2":
+        scheme += " (converted to IOB2)"
+    title = (
+        f"{' + '.join(result.sources)}: {result.sentences} sentences, {result.words} words, "
+        f"mode {report.mode}, scheme {scheme}"
+    )
+    console.print(rows_table(title, report.rows(), digits=digits))
+    console.print(f"token accuracy: {report.accuracy:.{digits}f}")

@@ -1,0 +1,109 @@
+"""Token classification (NER, POS, chunking): one label per word.
+
+Example:
+    >>> task = TokenClassification(LabelSet.from_corpus(train))  # doctest: +SKIP
+    >>> task.primary_metric
+    'f1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from nerlab.data.corpus import Corpus
+from nerlab.data.labels import LabelSet
+from nerlab.errors import LabelError
+from nerlab.models.saved import ModelMeta
+from nerlab.tasks.base import Progress, Task, WordModel
+from nerlab.tasks.token_classification.decoding import Entity, EntityDecoder, Tagged, tagged
+from nerlab.tasks.token_classification.evaluation import TaggingEvaluation, evaluate_tags
+
+__all__ = [
+    "Entity",
+    "EntityDecoder",
+    "Tagged",
+    "TaggingEvaluation",
+    "TokenClassification",
+    "evaluate_tags",
+    "tagged",
+]
+
+
+class TokenClassification(Task):
+    """The token-classification task over a label set (span labels in IOB2, or plain tags).
+
+    Args:
+        label_set: the labels (from the training corpus, or a saved model's).
+    """
+
+    name: ClassVar[str] = "token-classification"
+
+    def __init__(self, label_set: LabelSet):
+        self.label_set = label_set
+
+    @classmethod
+    def from_meta(cls, meta: ModelMeta) -> TokenClassification:
+        """The task of a saved model."""
+        return cls(LabelSet.from_labels(meta.labels, meta.scheme))
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.label_set.labels)
+
+    @property
+    def scheme(self) -> str | None:
+        return self.label_set.scheme
+
+    @property
+    def primary_metric(self) -> str:
+        return "f1" if self.scheme else "accuracy"
+
+    def auto_model_class(self) -> type:
+        from transformers import AutoModelForTokenClassification
+
+        return AutoModelForTokenClassification
+
+    def check_labelled(self, corpus: Corpus) -> None:
+        """A corpus to score must be labelled, with labels the model knows.
+
+        Raises:
+            LabelError: unlabelled sentences, or tags outside the label set (with file:line).
+        """
+        for s in corpus:
+            if s.words and not s.tags:
+                raise LabelError(
+                    f"{s.path or '<memory>'}:{s.line}: this sentence has no tags; scoring "
+                    "needs gold tags (check --tag-column)"
+                )
+        self.label_set.check(corpus)
+
+    def build_dataset(self, corpus: Corpus, tokenizer: Any, max_length: int, **options: Any) -> Any:
+        """Training windows with aligned labels (see :func:`.dataset.build_dataset`)."""
+        from nerlab.tasks.token_classification.dataset import build_dataset
+
+        return build_dataset(corpus, tokenizer, self.labels, max_length, **options)
+
+    def collator(self, pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+        from nerlab.tasks.token_classification.dataset import PadCollator
+
+        return PadCollator(pad_id)
+
+    def evaluate(
+        self, model: WordModel, corpus: Corpus, *, progress: Progress | None = None
+    ) -> TaggingEvaluation:
+        """Predict every word of ``corpus`` (argmax of the word scores) and score it."""
+        scores = model.word_scores(corpus.words, progress=progress)
+        labels = self.labels
+        pred = [[labels[i] for i in s.argmax(-1)] if len(s) else [] for s in scores]
+        return evaluate_tags([list(t) for t in corpus.tags], pred, self.scheme)
+
+    def meta(self, max_length: int, base_model: str | None, extra: dict[str, Any]) -> ModelMeta:
+        return ModelMeta(
+            labels=self.labels,
+            scheme=self.scheme,
+            max_length=max_length,
+            task=self.name,
+            base_model=base_model,
+            extra=extra,
+        )

@@ -1,0 +1,106 @@
+"""The evaluation of a tagger: gold against predicted tags per word, every report at once.
+
+Every word of every sentence gets exactly one prediction (long sentences go through
+overlapping windows), so the scores count every gold entity. ``nerlab train`` scores dev and
+test, and ``nerlab evaluate`` a saved model, with this same code.
+
+Example:
+    >>> ev = evaluate_tags([["B-PER", "O"]], [["B-PER", "O"]])
+    >>> ev.primary_metric, ev.main_score
+    ('f1', 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nerlab.metrics import (
+    MODES,
+    Confusion,
+    EntityReport,
+    TagReport,
+    classification_report,
+    confusion_matrix,
+    tag_report,
+    token_accuracy,
+)
+
+
+@dataclass
+class TaggingEvaluation:
+    """Scores of a tagger on one labelled corpus.
+
+    Attributes:
+        gold: gold tags per sentence.
+        pred: predicted tags per sentence (one per word).
+        scheme: ``"IOB2"`` for span labels, ``None`` for plain tags (POS).
+        accuracy: token accuracy (tags as written, as the conlleval script counts it).
+        entity: entity reports by mode (``conlleval``, ``strict``); span labels only.
+        tags: per-tag report; plain tags only.
+        confusion: confusion matrix of entity types; span labels only.
+    """
+
+    gold: list[list[str]]
+    pred: list[list[str]]
+    scheme: str | None
+    accuracy: float
+    entity: dict[str, EntityReport] | None = None
+    tags: TagReport | None = None
+    confusion: Confusion | None = None
+
+    @property
+    def primary_metric(self) -> str:
+        """``f1`` (entity micro F1, conlleval mode) for span labels, else ``accuracy``."""
+        return "f1" if self.entity is not None else "accuracy"
+
+    @property
+    def main_score(self) -> float:
+        """The value of :attr:`primary_metric`."""
+        if self.entity is not None:
+            return self.entity["conlleval"].micro.f1
+        return self.accuracy
+
+    def metrics(self) -> dict[str, float]:
+        """Conlleval-mode micro precision/recall/F1 (span labels) and token accuracy."""
+        out = {"accuracy": self.accuracy}
+        if self.entity is not None:
+            micro = self.entity["conlleval"].micro
+            out |= {"f1": micro.f1, "precision": micro.precision, "recall": micro.recall}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores only (no tags), JSON-ready."""
+        out: dict[str, Any] = {"scheme": self.scheme, "token_accuracy": self.accuracy}
+        out[self.primary_metric] = self.main_score
+        if self.entity is not None:
+            out["entity"] = {mode: rep.to_dict() for mode, rep in self.entity.items()}
+        if self.tags is not None:
+            out["tags"] = self.tags.to_dict()
+        if self.confusion is not None:
+            out["confusion"] = self.confusion.to_dict()
+        return out
+
+    def format(self, digits: int = 4) -> str:
+        """The reports as plain text."""
+        n_words = sum(map(len, self.gold))
+        parts = [f"{len(self.gold)} sentences, {n_words} words"]
+        if self.entity is not None:
+            for mode, rep in self.entity.items():
+                parts.append(f"entity scores, {mode} mode:\n{rep.format(digits)}")
+        if self.tags is not None:
+            parts.append(f"per-tag scores:\n{self.tags.format(digits)}")
+        return "\n\n".join(parts)
+
+
+def evaluate_tags(
+    gold: list[list[str]], pred: list[list[str]], scheme: str | None = "IOB2"
+) -> TaggingEvaluation:
+    """Score predicted tags against gold tags (span labels: both modes and the confusion)."""
+    acc = token_accuracy(gold, pred)
+    if scheme is None:
+        return TaggingEvaluation(gold, pred, None, acc, tags=tag_report(gold, pred))
+    entity = {mode: classification_report(gold, pred, mode=mode, scheme=scheme) for mode in MODES}
+    return TaggingEvaluation(
+        gold, pred, scheme, acc, entity, confusion=confusion_matrix(gold, pred)
+    )
