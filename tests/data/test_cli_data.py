@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 
 from nerlab.cli.main import run_cli
 from nerlab.data import load_corpus
+from nerlab.data.demo import demo_path
 
 Writer = Callable[[str, str | bytes], Path]
 
@@ -85,3 +89,171 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--tag-column" in capsys.readouterr().out
     assert run_cli(["data", "convert", "--help"]) == 0
     assert "--scheme" in capsys.readouterr().out
+
+
+# --- issue 10: nothing lost, no tracebacks -------------------------------------------------
+
+CONLL = "-DOCSTART- -X- O\n\nEU NNP B-ORG\nrejects VBZ O\n\nPeter NNP B-PER\n"
+
+
+def test_convert_refuses_to_overwrite_its_input(
+    write: Writer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write("f.conll", CONLL)
+    for target in (str(path), str(path.parent / "." / "f.conll")):
+        assert run_cli(["data", "convert", str(path), target]) == 2
+        err = _err(capsys)
+        assert "would overwrite its input" in err and "Traceback" not in err
+        assert path.read_text("utf-8") == CONLL
+
+
+def test_convert_failure_leaves_an_existing_target_untouched(
+    write: Writer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The target is written only once the whole conversion succeeded (atomically)."""
+    source = write(
+        "in.jsonl", '{"tokens": ["a"], "tags": ["O"]}\n{"tokens": ["-DOCSTART-"], "tags": ["O"]}\n'
+    )
+    target = write("out.conll", "the user's file\n")
+    assert run_cli(["data", "convert", str(source), str(target)]) == 2
+    assert "document separator" in _err(capsys)
+    assert target.read_text("utf-8") == "the user's file\n"
+    assert {p.name for p in target.parent.iterdir()} == {"in.jsonl", "out.conll"}  # no temp file
+
+
+def test_convert_target_in_a_new_folder_or_a_folder(
+    write: Writer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write("f.conll", CONLL)
+    target = tmp_path / "new" / "sub" / "f.jsonl"
+    assert run_cli(["data", "convert", str(source), str(target)]) == 0
+    assert len(target.read_text("utf-8").splitlines()) == 2
+    capsys.readouterr()
+    assert run_cli(["data", "convert", str(source), str(tmp_path / "new")]) == 2
+    err = _err(capsys)
+    assert "is a folder" in err and "Traceback" not in err
+    assert run_cli(["data", "convert", str(source), str(source / "x.conll")]) == 2
+    assert "is a file, not a folder" in _err(capsys)
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_describe_reads_cr_crlf_and_lf_alike(
+    write: Writer, capsys: pytest.CaptureFixture[str], newline: str
+) -> None:
+    """Issue 10: an old-Mac (CR-only) file was read as one line: 1 sentence, 0 entities."""
+    path = write("mac.conll", CONLL.replace("\n", newline))
+    assert run_cli(["data", "describe", str(path), "--json"]) == 0
+    (split,) = json.loads(capsys.readouterr().out)["splits"]
+    assert (split["sentences"], split["words"], split["total_entities"]) == (2, 3, 2)
+    bad = write("bad.conll", "EU B-ORG\rrejects O\r\rPeter B-PER extra\r")
+    assert run_cli(["data", "describe", str(bad)]) == 2
+    assert "bad.conll:4: expected 2 columns" in _err(capsys)  # line numbers still right
+
+
+def test_convert_keeps_jsonl_fields_text_and_offsets(
+    write: Writer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10: convert dropped ``id``, ``meta``, the text and the entity offsets."""
+    ents = [{"start": 0, "end": 2, "label": "ORG"}]
+    rows = [
+        {"id": 1, "text": "EU rejects it.", "entities": ents, "meta": {"src": "x"}},
+        {"id": 2, "text": "Nothing here.", "entities": []},
+    ]
+    source = write("spans.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    assert run_cli(["data", "convert", str(source), str(out), "--scheme", "bilou"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    got = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    for g, r in zip(got, rows, strict=True):
+        assert {k: g[k] for k in r} == r
+    assert got[0]["tokens"] == ["EU", "rejects", "it", "."]
+    assert got[0]["tags"] == ["U-ORG", "O", "O", "O"]
+    again = tmp_path / "again.jsonl"  # and back: the fields survive a second conversion
+    assert run_cli(["data", "convert", str(out), str(again)]) == 0
+    assert [json.loads(line)["meta"] for line in again.read_text("utf-8").splitlines()[:1]] == [
+        {"src": "x"}
+    ]
+
+
+def test_convert_to_conll_says_what_it_cannot_keep(
+    write: Writer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write("in.jsonl", '{"tokens": ["EU"], "tags": ["B-ORG"], "id": 1, "meta": {}}\n')
+    assert run_cli(["data", "convert", str(source), str(tmp_path / "o.conll")]) == 0
+    captured = capsys.readouterr()
+    assert "wrote 1 sentences" in captured.out
+    err = " ".join(captured.err.split())
+    assert "note: CoNLL output has no place for: id, meta (use a .jsonl target to keep them)" in err
+
+
+def test_convert_keeps_csv_sentence_ids_and_docstart(
+    fixtures: Path, write: Writer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "words.jsonl"
+    assert run_cli(["data", "convert", str(fixtures / "words.csv"), str(out)]) == 0
+    ids = [json.loads(line)["sentence_id"] for line in out.read_text("utf-8").splitlines()]
+    assert ids[0] == "s1" and len(set(ids)) == len(ids)
+    assert run_cli(["data", "convert", str(fixtures / "words.csv"), str(tmp_path / "w.conll")]) == 0
+    assert "no place for: sentence_id" in _err(capsys)
+    conll = tmp_path / "back.conll"
+    assert run_cli(["data", "convert", str(write("d.conll", CONLL)), str(conll)]) == 0
+    assert conll.read_text("utf-8").startswith("-DOCSTART- -X- O\n\nEU NNP B-ORG\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("EU B-ORG\n".encode("utf-16"), "the file is UTF-16.*iconv -f utf-16 -t utf-8"),
+        ("EU B-ORG\n".encode("utf-16-le"), "looks like UTF-16LE.*iconv -f utf-16le -t utf-8"),
+        ("Zoë B-PER\n".encode("latin-1"), "t.conll:1: not UTF-8: byte 0xEB.*iconv -f cp1252"),
+    ],
+)
+def test_encoding_hints(
+    write: Writer, capsys: pytest.CaptureFixture[str], data: bytes, message: str
+) -> None:
+    """Issue 10: a UTF-16 file got the hint ``iconv -f latin1``."""
+    path = write("t.conll", data)
+    assert run_cli(["data", "describe", str(path)]) == 2
+    err = _err(capsys)
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_a_missing_name_is_no_such_file_not_a_hub_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["data", "describe", "mytrain"]) == 2
+    err = _err(capsys)
+    assert "no such file or folder: mytrain" in err and "owner/name" in err
+    assert "Hugging Face Hub:" not in err
+
+
+def test_describe_with_model_counts_too_long(
+    write: Writer, tiny_encoder_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI resolves --model and passes a sub-token counter to the data layer."""
+    long = " ".join(["word"] * 200)  # 200 words, > 128 sub-tokens with [CLS] and [SEP]
+    edge = " ".join(["word"] * 126)  # exactly 128 with the special tokens: fits
+    text = "\n\n".join("\n".join(f"{w} O" for w in s.split()) for s in (long, edge, "a b"))
+    path = write("l.conll", text + "\n")
+    assert run_cli(["data", "describe", str(path), "--model", str(tiny_encoder_dir), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["max_length"] == 128 and data["splits"][0]["too_long"] == 1
+    assert run_cli(["data", "describe", str(path), "--model", str(path.parent / "none")]) == 2
+
+
+def test_describe_without_model_imports_neither_torch_nor_transformers() -> None:
+    """Issue 9: ``nerlab data describe`` must not pay for torch (2.6 s of imports)."""
+    demo = demo_path("train")
+    code = (
+        "import sys\n"
+        "from nerlab.cli.main import run_cli\n"
+        f"assert run_cli(['data', 'describe', {str(demo)!r}]) == 0\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -68,3 +68,13 @@ def test_map_to_o_needs_span_labels() -> None:
     labels = LabelSet.from_labels(["NN", "VB"], scheme=None)
     with pytest.raises(ConfigError, match="plain labels"):
         labels.check(Corpus.from_lists([["a"]], [["JJ"]]), map_unknown_to_o=True)
+
+
+def test_unknown_label_message_names_no_missing_option(write: Writer) -> None:
+    """Issue 10: the message advised ``--map-unknown-to-o``, which no command has."""
+    labels = LabelSet.from_labels(["O", "B-PER", "I-PER"])
+    with pytest.raises(LabelError) as err:
+        labels.check(load_corpus(write("dev.conll", "A B-LOC\n")))
+    msg = str(err.value)
+    assert "--map-unknown-to-o" not in msg
+    assert "map_unknown_to_o=True" in msg and "replace them in this file" in msg

@@ -81,3 +81,26 @@ def test_non_utf8(write: Writer) -> None:
     path = write("l.csv", "sentence_id,word,tag\n1,na\xefve,O\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"l\.csv:2: not UTF-8: byte 0xEF at byte offset 25"):
         read_tabular(path)
+
+
+def test_messages_name_only_real_options(write: Writer) -> None:
+    """Issue 10: the messages advised ``--delimiter`` and ``--sentence-column``, which do not
+    exist; they now say what to do (rename, or a real option)."""
+    with pytest.raises(DataError) as err:
+        read_tabular(write("t.txt", "sentence_id;word;tag\n1;a;O\n"))
+    assert "--delimiter" not in str(err.value) and "rename the file to .csv" in str(err.value)
+    with pytest.raises(DataError) as err:
+        read_tabular(write("s.csv", "sid,word,tag\n1,a,O\n"))
+    assert "--sentence-column" not in str(err.value)
+    assert "Name the sentence id column 'sentence_id'" in str(err.value)
+    with pytest.raises(DataError, match="--word-column NAME"):
+        read_tabular(write("w.csv", "sentence_id,token,tag\n1,a,O\n"))
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_cr_and_crlf_rows_and_sentence_ids_kept(write: Writer, newline: str) -> None:
+    text = "sentence_id,word,tag\n1,a,O\n1,b,O\n2,c,O\n".replace("\n", newline)
+    corpus = read_tabular(write("c.csv", text))
+    assert corpus.words == [["a", "b"], ["c"]]
+    assert [s.lines for s in corpus] == [[2, 3], [4]]
+    assert [s.extra for s in corpus] == [{"sentence_id": "1"}, {"sentence_id": "2"}]

@@ -33,6 +33,14 @@ Format = Annotated[
     str | None,
     typer.Option("--format", help="Input format: conll, jsonl, tabular, hf (default: detect)."),
 ]
+WordColumn = Annotated[
+    str,
+    typer.Option(
+        "--word-column",
+        help="Word column: an index for CoNLL files (default 0), a column name for CSV/TSV "
+        "(default: word) and Hugging Face data (default: tokens).",
+    ),
+]
 
 
 def column_arg(value: str) -> int | str:
@@ -124,6 +132,7 @@ def describe_cmd(
         typer.Argument(help="Data files, one per split (default: the built-in demo corpus)."),
     ] = None,
     tag_column: TagColumn = "-1",
+    word_column: WordColumn = "0",
     fmt: Format = None,
     model: Annotated[
         str | None,
@@ -137,6 +146,7 @@ def describe_cmd(
     desc = describe(
         paths,
         tag_column=column_arg(tag_column),
+        word_column=column_arg(word_column),
         format=fmt,
         subtoken_counter=counter,
         max_length=max_length,
@@ -162,7 +172,7 @@ def convert_cmd(
     fmt: Format = None,
     to: Annotated[str | None, typer.Option("--to", help="Output format: conll or jsonl.")] = None,
     tag_column: TagColumn = "-1",
-    word_column: Annotated[str, typer.Option("--word-column", help="Word column.")] = "0",
+    word_column: WordColumn = "0",
     split: Annotated[str | None, typer.Option("--split", help="Hugging Face split.")] = None,
 ) -> None:
     """Convert a data file to CoNLL or JSONL, re-encoding its tags in another scheme.

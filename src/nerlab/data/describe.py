@@ -164,6 +164,7 @@ def describe(
     paths: Sequence[str | Path],
     *,
     tag_column: int | str | None = -1,
+    word_column: int | str = 0,
     format: str | None = None,
     subtoken_counter: SubtokenCounter | None = None,
     max_length: int | None = None,
@@ -178,6 +179,7 @@ def describe(
     Args:
         paths: the files (any format :func:`nerlab.data.io.load_corpus` reads).
         tag_column: the tag column (CoNLL: index; CSV/HF: name).
+        word_column: the word column (CoNLL: index; CSV/HF: name).
         format: the format of every file; ``None`` to detect each.
         subtoken_counter: sub-tokens per sentence (special tokens included); with
             ``max_length``, count the sentences longer than that.
@@ -201,7 +203,7 @@ def describe(
         raise ConfigError("give both subtoken_counter and max_length, or neither")
     stats, corpora = [], []
     for path in paths:
-        raw = read_corpus(path, format=format, tag_column=tag_column)
+        raw = read_corpus(path, format=format, tag_column=tag_column, word_column=word_column)
         s, corpus = split_stats(raw, str(path))
         stats.append(s)
         corpora.append(corpus)

@@ -10,6 +10,7 @@ like (UTF-16, gzip, a binary file...) and how to convert it.
 from __future__ import annotations
 
 import codecs
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -73,11 +74,14 @@ def split_lines(stream: Iterable[bytes]) -> Iterator[bytes]:
 
 def count_split_lines(chunks: Iterable[bytes]) -> int:
     """How many lines :func:`split_lines` yields for the concatenated ``chunks`` (any sizes)."""
-    count, last, first, pending_cr = 0, b"", True, False
-    for chunk in chunks:
-        if first:
-            first = False
-            chunk = chunk.removeprefix(codecs.BOM_UTF8)
+    rest = iter(chunks)
+    head = b""
+    for chunk in rest:  # the byte order mark may be cut between the first chunks
+        head += chunk
+        if len(head) >= len(codecs.BOM_UTF8):
+            break
+    count, last, pending_cr = 0, b"", False
+    for chunk in itertools.chain([head.removeprefix(codecs.BOM_UTF8)], rest):
         if not chunk:
             continue
         count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
