@@ -30,7 +30,7 @@ def _list_table(rows: list[BuiltinStatus]) -> Table:
     for r in rows:
         if not r.installed:
             installed = "[red]no[/] (see below)"
-        elif r.converted_bytes is None and r.name != "minilm-l6":
+        elif r.converted_bytes is None and r.needs_conversion:
             installed = "yes (converted on first use)"
         else:
             installed = "[green]yes[/]"

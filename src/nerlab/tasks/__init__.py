@@ -22,7 +22,8 @@ def task_for(meta: ModelMeta) -> Task:
     cls = TASKS.get(meta.task)
     if cls is None:
         raise ModelError(
-            f"the model's task {meta.task!r} is not one nerlab knows ({', '.join(TASKS)})"
+            f"the model is for {meta.task!r}, a task nerlab does not run (it runs: "
+            f"{', '.join(TASKS)}); train one with `nerlab train` first."
         )
     return cls.from_meta(meta)
 

@@ -56,10 +56,12 @@ class Task(ABC):
 
     Attributes:
         name: the task's name, as recorded in ``nerlab_config.json``.
+        head_suffix: the architecture suffix of the task's head (``ForTokenClassification``).
         greater_is_better: whether a higher primary metric is better.
     """
 
     name: ClassVar[str]
+    head_suffix: ClassVar[str]
     greater_is_better: ClassVar[bool] = True
 
     @classmethod

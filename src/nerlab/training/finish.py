@@ -16,9 +16,16 @@ from nerlab.models.saved import save_meta
 from nerlab.tasks import Evaluation
 from nerlab.tasks.token_classification import TaggingEvaluation
 from nerlab.training import output as out_dir
+from nerlab.training.state import (
+    BaseModel,
+    TrainData,
+    TrainResult,
+    model_meta,
+    precision_of,
+    score,
+)
 
 if TYPE_CHECKING:
-    from nerlab.training.run import BaseModel, TrainData, TrainResult
     from nerlab.training.trainer import TaskTrainer
 
 
@@ -57,8 +64,6 @@ def finish_run(
     seconds: float,
 ) -> TrainResult:
     """Score the final (best) model on dev/test and, on rank 0, write everything to the folder."""
-    from nerlab.training.run import TrainResult, precision_of, score
-
     model = trainer.model
     stats = run_stats(trainer, output, seconds)
     stats["precision"] = precision_of(trainer.args)
@@ -84,9 +89,9 @@ def save_run(
     scores = {name: ev.to_dict() for name, ev in evals}
     for ev_dict in scores.values():
         ev_dict.pop("confusion", None)
-    meta = data.task.meta(
-        base.max_length,
-        cfg.model,
+    meta = model_meta(
+        data,
+        base,
         {
             "nerlab_version": nerlab.__version__,
             "label_all_subtokens": cfg.label_all_subtokens,

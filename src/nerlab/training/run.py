@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,57 +28,9 @@ from nerlab.data.corpus import Corpus
 from nerlab.data.labels import LabelSet
 from nerlab.errors import DataError
 from nerlab.models.quiet import quiet_transformers
-from nerlab.tasks import Evaluation, Task, TokenClassification
+from nerlab.tasks import Task, TokenClassification
 from nerlab.training import output as out_dir
-
-
-@dataclass
-class TrainData:
-    """The corpora of a run, its task and where the data came from."""
-
-    train: Corpus
-    dev: Corpus | None
-    test: Corpus | None
-    task: Task
-    source: dict[str, Any]
-
-
-@dataclass
-class BaseModel:
-    """The pretrained encoder a run starts from.
-
-    Attributes:
-        name: what the user gave (a built-in name, a folder or a hub id).
-        folder: the resolved local folder.
-        tokenizer: its fast tokenizer.
-        max_length: the window length in sub-tokens (the model's, or ``max_length``).
-    """
-
-    name: str
-    folder: str
-    tokenizer: Any
-    max_length: int
-
-
-@dataclass
-class TrainResult:
-    """What a finished run returns.
-
-    Attributes:
-        output: the model folder.
-        labels: label names in id order.
-        dev: scores of the final (best) model on dev, if given.
-        test: scores on test, if given.
-        stats: epochs run, best epoch, seconds, samples per second, precision...
-        model: the trained (best) model, in memory, in eval mode.
-    """
-
-    output: str
-    labels: list[str]
-    dev: Evaluation | None
-    test: Evaluation | None
-    stats: dict[str, Any] = field(default_factory=dict)
-    model: Any = field(default=None, repr=False)
+from nerlab.training.state import BaseModel, TrainData, TrainResult, score
 
 
 def load_data(cfg: TrainConfig) -> TrainData:
@@ -207,12 +158,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     task = data.task
     labels = task.labels
     set_seed(cfg.seed)
-    model = task.auto_model_class().from_pretrained(
-        base.folder,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)},
-    )
+    model = load_with_head(task, base.folder, labels)
     train_set = task.build_dataset(
         data.train,
         base.tokenizer,
@@ -222,7 +168,8 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     )
     scorer = None
     if data.dev is not None:
-        scorer = DevScorer(task, data.dev, base.tokenizer, _meta(data, base), cfg, args)
+        dev = data.dev
+        scorer = DevScorer(lambda m: score(m, data, base, dev, cfg, args), len(dev))
     meter = LossMeter()
     timing = TimingCallback()
     callbacks: list[Any] = [
@@ -249,30 +196,34 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     return trainer
 
 
-def _meta(data: TrainData, base: BaseModel, extra: dict[str, Any] | None = None) -> Any:
-    return data.task.meta(base.max_length, base.name, extra or {})
+def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
+    """The base model with the task head for ``labels``.
 
+    A base model that already has a head for exactly these labels keeps it (training goes on
+    from it); a head for other labels (another tag column, another corpus) is replaced by a
+    fresh one, initialised as transformers initialises a new head.
+    """
+    import torch
 
-def precision_of(args: Any) -> str:
-    """The precision a run trains (and scores) in."""
-    return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
+    from nerlab.models.saved import read_json
 
-
-def score(
-    model: Any, data: TrainData, base: BaseModel, corpus: Corpus, cfg: TrainConfig, args: Any
-) -> Evaluation:
-    """Scores of ``model`` on ``corpus``, through the Predictor ``nerlab evaluate`` loads."""
-    from nerlab.inference.predictor import Predictor
-
-    predictor = Predictor.from_model(
-        model,
-        base.tokenizer,
-        _meta(data, base),
-        precision=precision_of(args),
-        token_budget=cfg.eval_token_budget,
-        stride=cfg.stride,
+    config = read_json(Path(folder) / "config.json")
+    old = config.get("id2label") or {}
+    old_labels = [old[k] for k in sorted(old, key=int)] if old else []
+    has_head = any(str(a).endswith(task.head_suffix) for a in config.get("architectures") or [])
+    replace = has_head and old_labels != labels
+    model = task.auto_model_class().from_pretrained(
+        folder,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lab: i for i, lab in enumerate(labels)},
+        ignore_mismatched_sizes=replace,
     )
-    return data.task.evaluate(predictor, corpus)
+    if replace and len(old_labels) == len(labels):  # same size: not re-initialised by loading
+        head = model.classifier
+        torch.nn.init.normal_(head.weight, std=model.config.initializer_range)
+        torch.nn.init.zeros_(head.bias)
+    return model
 
 
 def prepare(cfg: TrainConfig) -> tuple[str | None, str]:
@@ -331,11 +282,11 @@ def train(
         base = load_base(cfg, folder)
         precision = resolve_precision(cfg.precision, _device())
         args = training_arguments(cfg, precision, data)
+        trainer = build_trainer(cfg, args, data, base)  # the model loads before any file is made
         _barrier()
         if args.process_index == 0:
             out_dir.prepare_output(cfg, resume_from)
         _barrier()
-        trainer = build_trainer(cfg, args, data, base)
         for cb in callbacks or []:
             trainer.add_callback(cb)
         start = time.perf_counter()

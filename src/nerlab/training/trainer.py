@@ -18,62 +18,30 @@ gradient accumulation, checkpoints, resuming, DDP) is the stock Trainer's.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from transformers import Trainer
 from transformers.trainer_utils import EvalLoopOutput
 
-from nerlab.tasks import Evaluation, Task
+from nerlab.tasks import Evaluation
 from nerlab.training.callbacks import LossMeter, TimingCallback
 
-if TYPE_CHECKING:
-    from nerlab.config import TrainConfig
-    from nerlab.data.corpus import Corpus
-    from nerlab.models.saved import ModelMeta
 
-
+@dataclass
 class DevScorer:
-    """Scores a model in training on the dev corpus with the task's evaluator.
+    """Scores a model in training on the dev corpus.
 
-    Args:
-        task: the run's task.
-        corpus: the dev corpus.
-        tokenizer: the model's tokenizer.
-        meta: the model's labels and maximum length.
-        cfg: the run's configuration (token budget, stride).
-        args: the training arguments (precision).
+    Attributes:
+        score: the model -> its dev evaluation (:func:`nerlab.training.state.score`: the task's
+            evaluator through the Predictor ``nerlab evaluate`` uses).
+        samples: the number of dev sentences (reported as the evaluation's sample count).
     """
 
-    def __init__(
-        self,
-        task: Task,
-        corpus: Corpus,
-        tokenizer: Any,
-        meta: ModelMeta,
-        cfg: TrainConfig,
-        args: Any,
-    ):
-        self.task = task
-        self.corpus = corpus
-        self.tokenizer = tokenizer
-        self.meta = meta
-        self.token_budget = cfg.eval_token_budget
-        self.stride = cfg.stride
-        self.precision = "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
-
-    def __call__(self, model: torch.nn.Module) -> Evaluation:
-        from nerlab.inference.predictor import Predictor
-
-        predictor = Predictor.from_model(
-            model,
-            self.tokenizer,
-            self.meta,
-            precision=self.precision,
-            token_budget=self.token_budget,
-            stride=self.stride,
-        )
-        return self.task.evaluate(predictor, self.corpus)
+    score: Callable[[torch.nn.Module], Evaluation]
+    samples: int
 
 
 class TaskTrainer(Trainer):
@@ -125,7 +93,7 @@ class TaskTrainer(Trainer):
             )
         start = time.perf_counter()
         was_training = self.model.training
-        result = self.dev_scorer(self.model)
+        result = self.dev_scorer.score(self.model)
         self.model.train(was_training)
         self.eval_seconds += time.perf_counter() - start
         self.last_dev = result
@@ -134,5 +102,5 @@ class TaskTrainer(Trainer):
             predictions=None,
             label_ids=None,
             metrics=metrics,
-            num_samples=len(self.dev_scorer.corpus),
+            num_samples=self.dev_scorer.samples,
         )

@@ -38,6 +38,7 @@ class TokenClassification(Task):
     """
 
     name: ClassVar[str] = "token-classification"
+    head_suffix: ClassVar[str] = "ForTokenClassification"
 
     def __init__(self, label_set: LabelSet):
         self.label_set = label_set

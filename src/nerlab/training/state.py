@@ -1,0 +1,90 @@
+"""What a training run holds and returns: its data, the base encoder, the result, and scoring.
+
+Shared by :mod:`nerlab.training.run` (the run) and :mod:`nerlab.training.finish` (its end), so
+neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nerlab.config import TrainConfig
+from nerlab.data.corpus import Corpus
+from nerlab.models.saved import ModelMeta
+from nerlab.tasks import Evaluation, Task
+
+
+@dataclass
+class TrainData:
+    """The corpora of a run, its task and where the data came from."""
+
+    train: Corpus
+    dev: Corpus | None
+    test: Corpus | None
+    task: Task
+    source: dict[str, Any]
+
+
+@dataclass
+class BaseModel:
+    """The pretrained encoder a run starts from.
+
+    Attributes:
+        name: what the user gave (a built-in name, a folder or a hub id).
+        folder: the resolved local folder.
+        tokenizer: its fast tokenizer.
+        max_length: the window length in sub-tokens (the model's, or ``max_length``).
+    """
+
+    name: str
+    folder: str
+    tokenizer: Any
+    max_length: int
+
+
+@dataclass
+class TrainResult:
+    """What a finished run returns.
+
+    Attributes:
+        output: the model folder.
+        labels: label names in id order.
+        dev: scores of the final (best) model on dev, if given.
+        test: scores on test, if given.
+        stats: epochs run, best epoch, seconds, samples per second, precision...
+        model: the trained (best) model, in memory, in eval mode.
+    """
+
+    output: str
+    labels: list[str]
+    dev: Evaluation | None
+    test: Evaluation | None
+    stats: dict[str, Any] = field(default_factory=dict)
+    model: Any = field(default=None, repr=False)
+
+
+def model_meta(data: TrainData, base: BaseModel, extra: dict[str, Any] | None = None) -> ModelMeta:
+    return data.task.meta(base.max_length, base.name, extra or {})
+
+
+def precision_of(args: Any) -> str:
+    """The precision a run trains (and scores) in."""
+    return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
+
+
+def score(
+    model: Any, data: TrainData, base: BaseModel, corpus: Corpus, cfg: TrainConfig, args: Any
+) -> Evaluation:
+    """Scores of ``model`` on ``corpus``, through the Predictor ``nerlab evaluate`` loads."""
+    from nerlab.inference.predictor import Predictor
+
+    predictor = Predictor.from_model(
+        model,
+        base.tokenizer,
+        model_meta(data, base),
+        precision=precision_of(args),
+        token_budget=cfg.eval_token_budget,
+        stride=cfg.stride,
+    )
+    return data.task.evaluate(predictor, corpus)
