@@ -65,3 +65,35 @@ def test_python_dash_m_nerlab() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Usage: nerlab" in proc.stdout
+
+
+NO_MODEL = [
+    ["--help"],
+    ["score", "--gold", "{demo}/test.conll", "--pred", "{demo}/test.conll"],
+    ["data", "describe", "{demo}/test.conll"],
+    ["data", "convert", "{demo}/test.conll", "{tmp}/out.jsonl"],
+    ["models", "list"],
+    ["train", "--help"],
+]
+
+
+@pytest.mark.parametrize("argv", NO_MODEL, ids=" ".join)
+def test_commands_that_need_no_model_import_neither_torch_nor_transformers(
+    argv: list[str], tmp_path
+) -> None:
+    """About 2.6 s of imports before anything happens, once: only commands that run a model
+    may pay it (checked in a fresh interpreter)."""
+    from nerlab.data.demo import demo_path
+
+    demo = str(demo_path("test").parent)
+    args = [a.format(demo=demo, tmp=tmp_path) for a in argv]
+    code = (
+        "import sys\n"
+        "from nerlab.cli.main import run_cli\n"
+        f"code = run_cli({args!r})\n"
+        "heavy = sorted(m for m in ('torch', 'transformers') if m in sys.modules)\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("HEAVY [] "), last
