@@ -191,3 +191,69 @@ def test_resume_without_a_run_or_checkpoint(tmp_path, tiny_encoder_dir, small):
         train(**_options(tiny_encoder_dir, small, out), callbacks=[_Interrupt(at=1)])
     with pytest.raises(ConfigError, match="no complete checkpoint yet"):
         train(**_options(tiny_encoder_dir, small, out), resume=True)
+
+
+# Issue 10: options and the output folder are checked before anything is loaded or written.
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--epochs", "nan"), ("--lr", "nan"), ("--lr", "inf")])
+def test_non_finite_numbers_are_refused_before_anything_is_made(
+    tmp_path, tiny_encoder_dir, small, capsys, flag, value
+):
+    out = tmp_path / "run"
+    args = ["train", "--model", str(tiny_encoder_dir), "--train", str(small["train"])]
+    code = run_cli([*args, "-o", str(out), flag, value])
+    err = capsys.readouterr().err
+    assert code == 2 and "must be a finite number" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_config_file_with_a_wrong_type_is_named(tmp_path, capsys):
+    config = tmp_path / "run.json"
+    config.write_text('{"output": "x", "batch_size": "16"}')
+    assert run_cli(["train", "--config", str(config)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{config}: config 'batch_size' must be int, got '16'" in err
+
+
+def test_the_output_folder_is_checked_before_the_data_is_read(tmp_path, tiny_encoder_dir, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    missing = tmp_path / "no-such-train.conll"
+    code = run_cli(
+        ["train", "--model", str(tiny_encoder_dir), "--train", str(missing), "-o", str(out)]
+    )
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "holds no nerlab run" in err and "no-such-train" not in err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_a_tagger_with_other_labels_gets_a_fresh_head(tmp_path, tiny_run, capsys):
+    """Fine-tuning a trained NER model on POS tags (another label set): the old head is
+    replaced, not an ignore_mismatched_sizes RuntimeError after a half-made folder."""
+    rows = [["Ana", "NNP"], ["sings", "VBZ"], [".", "."]]
+    data = tmp_path / "pos.conll"
+    data.write_text(("\n".join(" ".join(r) for r in rows) + "\n\n") * 8)
+    out = tmp_path / "pos-run"
+    result = train(model=tiny_run.output, train=str(data), output=str(out), **TINY_OPTIONS)
+    assert result.labels == [".", "NNP", "VBZ"]
+    assert read_meta(out).labels == [".", "NNP", "VBZ"]
+    # Same number of labels, other names: the head is re-initialised too, not reused.
+    from transformers import AutoModelForTokenClassification
+
+    from nerlab.training.run import load_with_head
+
+    old = load_torch_model(tiny_run.output, AutoModelForTokenClassification)
+    renamed = [f"X{i}" for i in range(len(tiny_run.labels))]
+    new = load_with_head(result_task(renamed), tiny_run.output, renamed)
+    assert not (new.classifier.weight == old.classifier.weight).all()
+    same = load_with_head(result_task(tiny_run.labels), tiny_run.output, tiny_run.labels)
+    assert (same.classifier.weight == old.classifier.weight).all()
+
+
+def result_task(labels: list[str]):
+    from nerlab.data.labels import LabelSet
+    from nerlab.tasks import TokenClassification
+
+    return TokenClassification(LabelSet.from_labels(labels, None))
