@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -257,3 +258,95 @@ def test_describe_without_model_imports_neither_torch_nor_transformers() -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- what the sweep of describe/convert found (issue 10, "sweep again yourself") ------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("deep.jsonl", "[" * 100_000 + "]" * 100_000, r"deep\.jsonl:1: .*nested too deeply"),
+        ("int.jsonl", '{"tokens": ["a"], "n": ' + "9" * 5000 + "}", "number too long"),
+        ("f.csv", "sentence_id,word,tag\n1," + "a" * 200_000 + ",O\n", r"f\.csv:2: not valid CSV"),
+        ("q.csv", 'sentence_id,word,tag\n1,"a,O\n2,b,O\n', r"q\.csv:3: .*a quote \(\"\) opened"),
+        ("m.conll", "EU\tB-ORG\nrejects O\n", r"m\.conll:2: .*TAB-separated .*spaces"),
+        ("h.csv", "sentence_id, word, tag\n1,a,O\n", r"spaces around them.*',' not ', '"),
+        ("u.conll", "a O\u2028b O\n", r"u\.conll:1: .*U\+2028"),
+        ("ff.conll", "a O\n\x0c\nb O\n", r"ff\.conll:2: .*U\+000C"),
+        ("b.jsonl", '{"tokens": ["a"]}\n\ufeff{"tokens": ["b"]}\n', r"b\.jsonl:2: a byte order"),
+        ("s.jsonl", '{"tokens": ["\\ud800"], "tags": ["O"]}\n', r"s\.jsonl:1: .*lone UTF-16"),
+        ("a.json", "[1, 2]", r"a\.json:1: expected a JSON object per array element"),
+        ("only.conll", "-DOCSTART- -X- O O\n\n", "only -DOCSTART- and blank lines"),
+    ],
+)
+def test_sweep_inputs_give_one_clear_error(
+    write: Writer, capsys: pytest.CaptureFixture[str], name: str, text: str, message: str
+) -> None:
+    path = write(name, text)
+    assert run_cli(["data", "describe", str(path)]) == 2
+    err = _err(capsys)
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_sweep_odd_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    damaged = tmp_path / "hf"
+    damaged.mkdir()
+    (damaged / "dataset_dict.json").write_text("garbage{", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    fifo = tmp_path / "pipe.conll"
+    os.mkfifo(fifo)
+    cases = {
+        str(damaged): "cannot load this Hugging Face dataset folder",
+        str(tmp_path / "empty"): "not a Hugging Face dataset folder .*give a data file",
+        str(fifo): "not a regular file",
+        str(tmp_path / ("x" * 300 + ".conll")): "File name too long",
+    }
+    for path, message in cases.items():
+        assert run_cli(["data", "describe", path]) == 2
+        err = _err(capsys)
+        assert re.search(message, err), err
+
+
+def test_convert_target_formats(
+    write: Writer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A .csv target got CoNLL silently, a .json target got JSONL, '-' made a file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    source = write("s.conll", "EU B-ORG\n\nPeter B-PER\n")
+    assert run_cli(["data", "convert", str(source), str(tmp_path / "o.csv")]) == 2
+    assert "cannot write CSV" in _err(capsys) and not (tmp_path / "o.csv").exists()
+    assert run_cli(["data", "convert", str(source), str(tmp_path / "o.json")]) == 0
+    data = json.loads((tmp_path / "o.json").read_text("utf-8"))
+    assert [r["tokens"] for r in data] == [["EU"], ["Peter"]]
+    assert load_corpus(tmp_path / "o.json").words == [["EU"], ["Peter"]]
+    capsys.readouterr()
+    assert run_cli(["data", "convert", str(source), "-", "--to", "jsonl"]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(ln)["tokens"] for ln in captured.out.splitlines()] == [["EU"], ["Peter"]]
+    assert "to standard output" in captured.err and not Path("-").exists()
+    long = tmp_path / ("x" * 300 + ".conll")
+    assert run_cli(["data", "convert", str(source), str(long)]) == 2
+    assert "File name too long" in _err(capsys)
+
+
+def test_convert_columns_only_later_sentences_have(
+    write: Writer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = '{"tokens": ["a"], "tags": ["O"]}\n{"tokens": ["b"], "tags": ["O"], "pos": ["NN"]}\n'
+    assert run_cli(["data", "convert", str(write("c.jsonl", rows)), str(tmp_path / "c.conll")]) == 0
+    assert "no place for: pos" in _err(capsys)
+    rows = '{"tokens": ["a"], "tags": ["O"], "pos": ["NN"]}\n{"tokens": ["b"], "tags": ["O"]}\n'
+    assert run_cli(["data", "convert", str(write("d.jsonl", rows)), str(tmp_path / "d.conll")]) == 2
+    assert "lacks the column(s) pos that the first sentence has" in _err(capsys)
+
+
+def test_convert_keeps_a_surrogate_escape_in_other_fields(write: Writer, tmp_path: Path) -> None:
+    row = '{"tokens": ["a"], "tags": ["O"], "note": "\\ud800"}\n'
+    out = tmp_path / "o.jsonl"
+    assert run_cli(["data", "convert", str(write("n.jsonl", row)), str(out)]) == 0
+    assert json.loads(out.read_text("utf-8"))["note"] == "\ud800"

@@ -198,3 +198,21 @@ def test_missing_folder_and_unreadable(tmp_path: Path) -> None:
         _open(tmp_path / "missing.txt")
     with pytest.raises(DataError, match="is a folder"):
         _open(tmp_path)
+
+
+def test_lines_python_cannot_read_are_error_documents(tmp_path: Path) -> None:
+    """Found by the sweep: deep nesting and huge numbers raised, a lone surrogate reached the
+    tokenizer; each is now one error document, and the other lines still run."""
+    path = tmp_path / "docs.jsonl"
+    lines = [
+        "[" * 100_000 + "]" * 100_000,
+        '{"text": "a", "n": ' + "9" * 5000 + "}",
+        '{"text": "bad \\ud800 half", "id": 3}',
+        '{"text": "fine"}',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs = _open(path)[2]
+    assert "nested too deeply" in (docs[0].error or "")
+    assert "number too long" in (docs[1].error or "")
+    assert "lone UTF-16 surrogate" in (docs[2].error or "") and docs[2].record is not None
+    assert docs[3].error is None and docs[3].text == "fine"

@@ -161,7 +161,11 @@ def describe_cmd(
 def convert_cmd(
     source: Annotated[Path, typer.Argument(help="Input file (or Hugging Face dataset folder).")],
     target: Annotated[
-        Path, typer.Argument(help="Output file: .jsonl/.json for JSONL, else CoNLL.")
+        Path,
+        typer.Argument(
+            help="Output file: .jsonl for JSONL, .json for one JSON array, else CoNLL; - for "
+            "standard output."
+        ),
     ],
     scheme: Annotated[
         str, typer.Option("--scheme", help="Write span tags in IOB1, IOB2, IOBES or BILOU.")
@@ -170,20 +174,23 @@ def convert_cmd(
         str, typer.Option("--source-scheme", help="Input scheme: auto, none (plain), IOB1, ...")
     ] = "auto",
     fmt: Format = None,
-    to: Annotated[str | None, typer.Option("--to", help="Output format: conll or jsonl.")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Output format: conll, jsonl or json.")
+    ] = None,
     tag_column: TagColumn = "-1",
     word_column: WordColumn = "0",
     split: Annotated[str | None, typer.Option("--split", help="Hugging Face split.")] = None,
 ) -> None:
-    """Convert a data file to CoNLL or JSONL, re-encoding its tags in another scheme.
+    """Convert a data file to CoNLL, JSONL or JSON, re-encoding its tags in another scheme.
 
     The target is never the source, and is written only when the whole conversion succeeded.
-    A JSONL target keeps every field of the source; for a CoNLL target, the fields it cannot
-    hold are named.
+    A JSONL or JSON target keeps every field of the source; for a CoNLL target, the fields it
+    cannot hold are named.
     """
+    to_stdout = str(target) == "-"
     result = convert_file(
         source,
-        target,
+        Path("/dev/stdout") if to_stdout else target,
         scheme=scheme,
         source_scheme=source_scheme,
         format=fmt,
@@ -198,8 +205,9 @@ def convert_cmd(
         else "plain labels, unchanged"
     )
     typer.echo(
-        f"wrote {result.sentences} sentences ({result.words} words) to {result.target} "
-        f"({result.format}; tags {schemes})"
+        f"wrote {result.sentences} sentences ({result.words} words) to "
+        f"{'standard output' if to_stdout else result.target} ({result.format}; tags {schemes})",
+        err=to_stdout,
     )
     if result.dropped:
         typer.echo(

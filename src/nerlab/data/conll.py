@@ -32,6 +32,10 @@ from nerlab.files import write_text_atomic
 DOCSTART = "-DOCSTART-"
 _SEPARATORS = {"tab": "\t", "\t": "\t", "space": " ", " ": " "}
 _WHITESPACE = re.compile(r"\s")
+# Characters Python's str.splitlines() ends a line at, other than CR and LF (already LF here):
+# in a CoNLL file they are damage, not separators, and would shift columns silently.
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _resolve_sep(sep: str | None, lines: list[str], path: Path) -> str:
@@ -78,6 +82,16 @@ def is_docstart(line: str) -> bool:
     return line.split(None, 1)[:1] == [DOCSTART]
 
 
+def _separator_hint(tab: bool, line: str, ncols: int, sep: str | None) -> str:
+    """Why a line may have the wrong column count: TABs and spaces mixed as separators."""
+    if tab and sep is None and len(line.split()) == ncols:
+        return (
+            ". The first token line is TAB-separated and this one separates its columns with "
+            "spaces: use one separator in the whole file"
+        )
+    return ""
+
+
 def read_conll(
     path: str | Path,
     *,
@@ -110,6 +124,14 @@ def read_conll(
     ncols, cols, spath = 0, (0, None), str(path)
     docstart: str | None = None
     for lineno, line in enumerate(lines, 1):
+        if odd := _ODD_BREAKS.search(line):
+            raise DataError(
+                f"the line holds the control character U+{ord(odd.group()):04X} (a page or "
+                f"line separator, not a line end): {line!r}; remove it, or replace it by a "
+                "line break",
+                path,
+                lineno,
+            )
         if tab:
             fields = [f.strip() for f in line.split("\t")] if line.strip() else []
         else:
@@ -128,7 +150,7 @@ def read_conll(
             raise DataError(
                 f"expected {ncols} columns (as on line {first_line}, the first token line), "
                 f"found {len(fields)}: {line!r}. Every token line needs the same columns; "
-                "a blank line ends a sentence",
+                f"a blank line ends a sentence{_separator_hint(tab, line, ncols, sep)}",
                 path,
                 lineno,
             )
@@ -175,6 +197,8 @@ def _check_field(value: str, sentence: Sentence, i: int, tab: bool) -> None:
         bad = "contains whitespace (write with sep='tab')"
     elif value == DOCSTART:
         bad = "would be read back as a document separator"
+    elif _SURROGATE.search(value):
+        bad = "holds a lone UTF-16 surrogate (U+D800..U+DFFF), which UTF-8 cannot encode"
     if bad:
         at = where(sentence.path, sentence.word_line(i))
         raise DataError(f"cannot write {value!r} (word {i + 1} of the sentence at {at}): it {bad}")
@@ -245,4 +269,8 @@ def _check_sentence(s: Sentence, labelled: bool, names: list[str]) -> None:
         state = "unlabelled" if labelled else "labelled"
         raise DataError(f"the sentence at {at} is {state}, unlike the first sentence")
     if missing := [n for n in names if n not in s.columns]:
-        raise DataError(f"the sentence at {at} lacks the column(s) {', '.join(missing)}")
+        raise DataError(
+            f"the sentence at {at} lacks the column(s) {', '.join(missing)} that the first "
+            "sentence has; a CoNLL file needs the same columns on every line (a JSONL target "
+            "keeps each sentence's own)"
+        )

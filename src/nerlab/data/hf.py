@@ -37,7 +37,14 @@ def _load(name_or_dir: str | Path, split: str | None) -> tuple[Any, str]:
                 "give a folder written by save_to_disk, or a CoNLL/JSONL/CSV file",
                 path,
             )
-        return datasets.load_from_disk(str(path)), str(path)
+        try:
+            return datasets.load_from_disk(str(path)), str(path)
+        except Exception as exc:  # a damaged folder: datasets raises many kinds of errors
+            raise DataError(
+                f"cannot load this Hugging Face dataset folder ({type(exc).__name__}: {exc}); "
+                "write it again with save_to_disk, or give a CoNLL, JSONL or CSV file",
+                path,
+            ) from None
     name = str(name_or_dir)
     if _offline():  # checked here: datasets reads the variable only once, when imported
         raise DataError(

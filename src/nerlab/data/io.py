@@ -81,6 +81,13 @@ def detect_format(path: str | Path, *, sentence_column: str = "sentence_id") -> 
     """
     spelled = os.fspath(path)
     path = Path(path)
+    try:
+        return _detect(path, spelled, sentence_column)
+    except OSError as exc:  # a name too long, a folder that cannot be entered...
+        raise DataError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def _detect(path: Path, spelled: str, sentence_column: str) -> str:
     suffix = path.suffix.lower()
     if path.is_dir():
         if is_hf_folder(path):

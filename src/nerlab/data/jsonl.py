@@ -30,6 +30,24 @@ from nerlab.data.words import split_words
 from nerlab.errors import DataError, where
 from nerlab.files import write_text_atomic
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone UTF-16 surrogate: legal in JSON (``"\\ud800"``), but half a
+    character, which no tokenizer or UTF-8 file can take."""
+    return _SURROGATE.search(text) is not None
+
+
+def _check_chars(values: list[str], key: str, path: Path, line: int) -> None:
+    if bad := next((v for v in values if has_surrogate(v)), None):
+        raise DataError(
+            f'"{key}" holds {json.dumps(bad)[:80]}, with a lone UTF-16 surrogate (an escape '
+            "from \\ud800 to \\udfff that is half a character); fix the escape",
+            path,
+            line,
+        )
+
 
 def _str_list(obj: dict, key: str, path: Path, line: int) -> list[str]:
     value = obj[key]
@@ -37,6 +55,7 @@ def _str_list(obj: dict, key: str, path: Path, line: int) -> list[str]:
         raise DataError(
             f'"{key}" must be a list of strings, got {json.dumps(value)[:80]}', path, line
         )
+    _check_chars(value, key, path, line)
     return value
 
 
@@ -110,6 +129,7 @@ def _text_sentence(obj: dict, path: Path, line: int) -> Sentence:
     text = obj["text"]
     if not isinstance(text, str):
         raise DataError(f'"text" must be a string, got {json.dumps(text)[:80]}', path, line)
+    _check_chars([text], "text", path, line)
     words = split_words(text)
     tags: list[str] = []
     if "entities" in obj:
@@ -154,9 +174,36 @@ def _record_sentence(obj: Any, path: Path, line: int, per: str = "line") -> Sent
     return sentence
 
 
-def _parse_line(raw: str, path: Path, line: int) -> Sentence:
+def _decode_error(exc: Exception, text: str) -> json.JSONDecodeError:
+    """A failure of the json module that is not a JSONDecodeError, as one (position unknown)."""
+    if isinstance(exc, RecursionError):
+        return json.JSONDecodeError("arrays or objects nested too deeply", text, 0)
+    if "digits" in str(exc):
+        return json.JSONDecodeError("a number too long for Python, over 4300 digits,", text, 0)
+    return json.JSONDecodeError(f"a value Python cannot read ({exc})", text, 0)
+
+
+def loads(text: str) -> Any:
+    """:func:`json.loads`, with every failure a :class:`json.JSONDecodeError`: also nesting
+    too deep for Python's recursion limit, and integers longer than Python converts."""
     try:
-        obj = json.loads(raw)
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _decode_error(exc, text) from None
+
+
+def _parse_line(raw: str, path: Path, line: int) -> Sentence:
+    if raw.lstrip().startswith("\ufeff"):
+        raise DataError(
+            "a byte order mark (U+FEFF) starts this line, in the middle of the file: were two "
+            "files joined? Remove it (e.g. `sed -i 's/^\\xEF\\xBB\\xBF//' FILE`)",
+            path,
+            line,
+        )
+    try:
+        obj = loads(raw)
     except json.JSONDecodeError as exc:
         hint = ""
         if line == 1 and raw.strip() in ("[", "{"):
@@ -183,12 +230,22 @@ def json_document_items(text: str) -> list[tuple[int, Any]]:
         ``(line, value)`` per record, lines 1-based.
 
     Raises:
-        json.JSONDecodeError: the text is not exactly one JSON document.
+        json.JSONDecodeError: the text is not exactly one JSON document (or is nested too
+            deeply, or holds a number too long, for Python).
 
     Example:
         >>> json_document_items('[\n  {"text": "a"},\n  {"text": "b"}\n]')
         [(2, {'text': 'a'}), (3, {'text': 'b'})]
     """
+    try:
+        return _document_items(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _decode_error(exc, text) from None
+
+
+def _document_items(text: str) -> list[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     pos = _JSON_SPACE.match(text).end()  # type: ignore[union-attr]
     items: list[tuple[int, Any]] = []
@@ -235,7 +292,7 @@ def looks_like_json_document(text: str) -> bool:
     if not first.startswith("{"):
         return False
     try:
-        json.loads(first)
+        loads(first)
     except json.JSONDecodeError:
         return True
     return False
@@ -277,7 +334,9 @@ def read_jsonl(path: str | Path) -> Corpus:
     """
     path = Path(path)
     text = read_text(path)
-    sentences = _document_sentences(text, path) if looks_like_json_document(text) else None
+    array = path.suffix.lower() == ".json" and text.lstrip().startswith("[")
+    document = array or looks_like_json_document(text)
+    sentences = _document_sentences(text, path) if document else None
     if sentences is None:
         sentences = [
             _parse_line(raw, path, n) for n, raw in enumerate(text.split("\n"), 1) if raw.strip()
@@ -295,8 +354,7 @@ def read_jsonl(path: str | Path) -> Corpus:
     return Corpus(sentences, str(path))
 
 
-def format_jsonl(corpus: Corpus, *, columns: bool = True) -> str:
-    """A corpus as the text of a JSON Lines file (see :func:`write_jsonl`, which writes it)."""
+def _records(corpus: Corpus, columns: bool) -> list[str]:
     lines = []
     for s in corpus:
         if not s.words or "" in s.words:
@@ -307,8 +365,30 @@ def format_jsonl(corpus: Corpus, *, columns: bool = True) -> str:
         if columns:
             obj.update((k, v) for k, v in s.columns.items() if k not in ("tokens", "tags"))
             obj.update((k, v) for k, v in s.extra.items() if k not in ("tokens", "tags"))
-        lines.append(json.dumps(obj, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+        lines.append(dumps(obj))
+    return lines
+
+
+def dumps(obj: Any) -> str:
+    """One line of JSON, non-ASCII characters as they are; a string holding a lone surrogate
+    (legal in JSON, ``"\\ud800"``, but not encodable as UTF-8) is written escaped, as read."""
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(obj)
+    return line
+
+
+def format_jsonl(corpus: Corpus, *, columns: bool = True) -> str:
+    """A corpus as the text of a JSON Lines file (see :func:`write_jsonl`, which writes it)."""
+    return "\n".join(_records(corpus, columns)) + "\n"
+
+
+def format_json(corpus: Corpus, *, columns: bool = True) -> str:
+    """A corpus as one JSON array of the objects :func:`format_jsonl` writes, one per line, for
+    a ``.json`` file (which tools expect to be one JSON document; :func:`read_jsonl` reads it)."""
+    return "[\n" + ",\n".join(_records(corpus, columns)) + "\n]\n"
 
 
 def write_jsonl(corpus: Corpus, path: str | Path, *, columns: bool = True) -> None:

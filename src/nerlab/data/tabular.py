@@ -57,9 +57,16 @@ def _header_index(
         elif name in header:
             found[role] = header.index(name)
         else:
+            spaced = name in (h.strip() for h in header)
+            hint = (
+                ". The names have spaces around them: separate the columns with the delimiter "
+                "alone (',' not ', ')"
+                if spaced
+                else f". {_HOW_TO_CHOOSE[role]}"
+            )
             raise DataError(
                 f"the header has no {role} column {name!r}; its columns are "
-                f"{', '.join(map(repr, header))}. {_HOW_TO_CHOOSE[role]}",
+                f"{', '.join(map(repr, header))}{hint}",
                 path,
                 1,
             )
@@ -102,9 +109,16 @@ def read_tabular(
     extra = [(h, i) for i, h in enumerate(header) if i not in (si, wi, ti)]
     sentences: list[Sentence] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        if row:  # a blank line holds no row
-            _add_row(row, reader.line_num, (si, wi, ti), header, extra, sentences, seen, path)
+    try:
+        for row in reader:
+            if row:  # a blank line holds no row
+                _add_row(row, reader.line_num, (si, wi, ti), header, extra, sentences, seen, path)
+    except csv.Error as exc:
+        raise DataError(
+            f'not valid CSV: {exc}; is a quote (") opened and never closed before this line?',
+            path,
+            reader.line_num,
+        ) from None
     if not sentences:
         raise DataError("no sentence found: the file has a header but no rows", path)
     return Corpus(sentences, str(path))
@@ -123,8 +137,12 @@ def _add_row(
     """Append one row to the last sentence, or start a new sentence at a new id."""
     si, wi, ti = cols
     if len(row) != len(header):
+        quote = any("\n" in f for f in row)
+        hint = '; a quote (") opened in a field and closed lines later?' if quote else ""
         raise DataError(
-            f"expected {len(header)} fields as in the header, found {len(row)}: {row!r}", path, line
+            f"expected {len(header)} fields as in the header, found {len(row)}: {row!r}{hint}",
+            path,
+            line,
         )
     sid, word = row[si], row[wi]  # type: ignore[index]
     if not sid or not word:

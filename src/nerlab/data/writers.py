@@ -1,7 +1,7 @@
 """Write a corpus in any writable format, and convert files between formats and schemes.
 
-A conversion loses nothing silently: a JSONL target keeps every field the source had (a JSONL
-record's ``id``, ``meta``, its ``text`` and entity offsets; a CSV sentence id; a CoNLL
+A conversion loses nothing silently: a JSONL (or JSON) target keeps every field the source had
+(a JSONL record's ``id``, ``meta``, its ``text`` and entity offsets; a CSV sentence id; a CoNLL
 ``-DOCSTART-`` line), and a CoNLL target, which has no place for per-sentence fields, names
 them in :attr:`ConvertResult.dropped`. The target is written atomically (a temporary file
 renamed into place), only after the whole source was read and converted, and never onto the
@@ -21,36 +21,52 @@ from pathlib import Path
 from nerlab.data.conll import format_conll
 from nerlab.data.corpus import Corpus
 from nerlab.data.io import normalize_tags, read_corpus
-from nerlab.data.jsonl import format_jsonl
+from nerlab.data.jsonl import format_json, format_jsonl
 from nerlab.data.schemes import SCHEMES, convert_tags
 from nerlab.errors import ConfigError, DataError
 from nerlab.files import check_output_file, write_text_atomic
 
-WRITE_FORMATS = ("conll", "jsonl")
+WRITE_FORMATS = ("conll", "jsonl", "json")
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
 def output_format(path: str | Path, format: str | None = None) -> str:
-    """The format to write: ``format`` if given, else ``jsonl`` for .jsonl/.json, else ``conll``."""
+    """The format to write: ``format`` if given, else from the extension: ``jsonl`` for
+    .jsonl, ``json`` (one array) for .json, ``conll`` for anything else but .csv/.tsv.
+
+    Raises:
+        ConfigError: an unknown ``format``, or a .csv/.tsv target without ``format`` (nerlab
+            does not write CSV, and CoNLL under that name would mislead).
+    """
     if format is not None:
         if format.lower() not in WRITE_FORMATS:
             raise ConfigError(
                 f"cannot write format {format!r}: allowed are {', '.join(WRITE_FORMATS)}"
             )
         return format.lower()
-    return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".json") else "conll"
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv", ".tab"):
+        raise ConfigError(
+            f"cannot write {suffix[1:].upper()} ({path}): nerlab writes CoNLL, JSONL or JSON; "
+            "name the target .conll, .jsonl or .json (or give --to conll to write CoNLL under "
+            "this name)"
+        )
+    return _SUFFIXES.get(suffix, "conll")
 
 
 def write_corpus(
     corpus: Corpus, path: str | Path, *, format: str | None = None, sep: str | None = None
 ) -> str:
-    """Write ``corpus`` to ``path`` as CoNLL or JSONL (see :func:`output_format`); return it.
+    """Write ``corpus`` to ``path`` as CoNLL, JSONL or JSON (see :func:`output_format`); return
+    the format.
 
     The whole text is built first, then written atomically: an error leaves ``path`` as it was.
     Missing parent folders are created.
     """
     fmt = output_format(path, format)
+    formats = {"jsonl": format_jsonl, "json": format_json}
     try:
-        text = format_jsonl(corpus) if fmt == "jsonl" else format_conll(corpus, sep=sep)
+        text = formats[fmt](corpus) if fmt in formats else format_conll(corpus, sep=sep)
     except DataError as exc:
         raise DataError(str(exc), path if exc.path is None else None) from None
     write_text_atomic(path, text)
@@ -60,12 +76,12 @@ def write_corpus(
 def unwritable_fields(corpus: Corpus, format: str) -> list[str]:
     """The fields of ``corpus`` that ``format`` has no place for, in order of first occurrence.
 
-    JSONL keeps everything. CoNLL keeps the words, the tags, the columns of the first sentence
-    and ``-DOCSTART-`` lines; it drops the per-sentence fields (``Sentence.extra``: a JSONL
+    JSONL and JSON keep everything. CoNLL keeps the words, the tags, the columns of the first
+    sentence and ``-DOCSTART-`` lines; it drops the per-sentence fields (``Sentence.extra``: a JSONL
     record's ``id``, ``text``, ``entities`` offsets, a CSV sentence id) and columns that only
     later sentences have.
     """
-    if format == "jsonl" or not corpus.sentences:
+    if format != "conll" or not corpus.sentences:
         return []
     kept = set(corpus[0].columns) | {"docstart"}
     dropped: dict[str, None] = {}
@@ -126,11 +142,12 @@ def convert_file(
 
     Args:
         source: input file, Hugging Face folder or hub name.
-        target: output file; CoNLL unless it ends in .jsonl/.json or ``to`` says otherwise.
+        target: output file: JSONL for .jsonl, one JSON array for .json, else CoNLL (unless
+            ``to`` says otherwise); ``/dev/stdout`` writes to standard output.
         scheme: the scheme to write span tags in (plain labels are written as they are).
         source_scheme: the input's scheme, ``"auto"`` to detect it, ``"none"`` for plain labels.
         format: the input format (``None``: detect).
-        to: the output format, ``conll`` or ``jsonl``.
+        to: the output format, ``conll``, ``jsonl`` or ``json``.
         tag_column: the input tag column; word_column: the input word column.
         sep: the input CoNLL separator or CSV delimiter.
         split: the split of a Hugging Face dataset dict.
@@ -146,7 +163,10 @@ def convert_file(
     """
     fmt = output_format(target, to)
     _scheme_name(scheme)
-    check_output_file(target, inputs=[source], what="the target")
+    try:
+        check_output_file(target, inputs=[source], what="the target")
+    except OSError as exc:  # e.g. a file name too long for the file system
+        raise ConfigError(f"the target {target}: {exc.strerror or exc}") from None
     raw = read_corpus(
         source, format=format, word_column=word_column, tag_column=tag_column, sep=sep, split=split
     )

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from nerlab.data.jsonl import json_document_items, looks_like_json_document
+from nerlab.data.jsonl import has_surrogate, json_document_items, loads, looks_like_json_document
 from nerlab.data.textfile import count_split_lines, decode_text, not_text_reason, split_lines
 from nerlab.errors import ConfigError, DataError
 
@@ -175,10 +175,13 @@ def _record_document(obj: Any, where: str, lineno: int, *, strings: bool = False
             error=f"{where}:{lineno}: a JSON {type(obj).__name__}, not {what}; each {each} "
             'must be like {"text": "..."}',
         )
-    if isinstance(obj.get("text"), str):
-        return Document(lineno, text=obj["text"], record=obj)
     tokens = obj.get("tokens")
-    if "text" in obj:
+    text = obj.get("text")
+    if isinstance(text, str) and not has_surrogate(text):
+        return Document(lineno, text=text, record=obj)
+    if isinstance(text, str) or any(isinstance(t, str) and has_surrogate(t) for t in tokens or ()):
+        error = "a lone UTF-16 surrogate (an escape \\ud800..\\udfff, half a character)"
+    elif "text" in obj:
         error = "no string 'text'"
     elif tokens is None:
         error = "no 'text' field (nor 'tokens')"
@@ -197,7 +200,7 @@ def _jsonl_document(text: str, where: str, lineno: int) -> Document:
     if not text.strip():
         return Document(lineno, text="")
     try:
-        obj = json.loads(text)
+        obj = loads(text)
     except json.JSONDecodeError as exc:
         return Document(
             lineno, error=f"{where}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -26,6 +25,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from nerlab.data.jsonl import dumps
 from nerlab.errors import ConfigError
 from nerlab.inference.documents import Document
 from nerlab.inference.predictor import Tagged
@@ -79,7 +79,7 @@ class JsonlWriter(Writer):
                 record["docstart"] = doc.docstart
         else:
             record = {"text": tagged.text, "entities": tagged.entities}
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.write(dumps(record) + "\n")
 
 
 class ConllWriter(Writer):
