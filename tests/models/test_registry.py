@@ -22,6 +22,7 @@ from nerlab.models import (
     registry,
     resolve_model,
 )
+from nerlab.models.saved import read_meta
 
 _real_find_spec = importlib.util.find_spec
 
@@ -178,7 +179,12 @@ def _write(folder: Path, config: dict, tokenizer: dict | None = None) -> Path:
     ],
 )
 def test_model_max_length(tmp_path: Path, config: dict, tokenizer: dict | None, expected: int):
-    assert model_max_length(_write(tmp_path / "m", config, tokenizer)) == expected
+    folder = _write(tmp_path / "m", config, tokenizer)
+    assert model_max_length(folder) == expected
+    # A trained folder's metadata says the same (once 514 where model_max_length said 512).
+    head = {**config, "architectures": ["XForTokenClassification"], "id2label": {"0": "O"}}
+    (folder / "config.json").write_text(json.dumps(head))
+    assert read_meta(folder).max_length == expected
 
 
 def test_model_max_length_unknown(tmp_path: Path) -> None:
