@@ -103,3 +103,33 @@ def test_hub_failure_becomes_a_data_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(datasets, "load_dataset", no_network)
     with pytest.raises(DataError, match=r"'someone/x' from the Hugging Face Hub: ConnectionError"):
         read_hf("someone/x", "train")
+
+
+def test_other_columns_are_kept_through_convert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 sweep: ``id`` and ``pos_tags`` of a dataset were dropped by convert."""
+    import datasets
+
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "tokens": datasets.List(datasets.Value("string")),
+            "pos_tags": datasets.List(datasets.ClassLabel(names=["NN", "VB"])),
+            "ner_tags": datasets.List(datasets.ClassLabel(names=NAMES)),
+        }
+    )
+    rows = {"id": ["a", "b"], "tokens": TOKENS, "pos_tags": [[0, 1, 0, 0], [0, 0]]}
+    datasets.Dataset.from_dict({**rows, "ner_tags": IDS}, features=features).save_to_disk(
+        tmp_path / "ds"
+    )
+    corpus = read_hf(tmp_path / "ds")
+    assert corpus[0].columns == {"pos_tags": ["NN", "VB", "NN", "NN"]}
+    assert [s.extra for s in corpus] == [{"id": "a"}, {"id": "b"}]
+    result = convert_file(tmp_path / "ds", tmp_path / "out.jsonl")
+    assert result.dropped == []
+    back = load_corpus(tmp_path / "out.jsonl")
+    assert [s.extra["id"] for s in back] == ["a", "b"] and back.tags == TAGS
+    result = convert_file(tmp_path / "ds", tmp_path / "out.conll")
+    assert result.dropped == ["id"]
+    assert load_corpus(tmp_path / "out.conll")[0].columns == {"col1": ["NN", "VB", "NN", "NN"]}

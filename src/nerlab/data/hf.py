@@ -100,6 +100,32 @@ def _tag_names(ds: Any, column: str, name: str) -> list[str] | None:
     )
 
 
+def _label_names(ds: Any, column: str) -> list[str] | None:
+    """ClassLabel names of a column of id lists (``pos_tags``, ``chunk_tags``), else ``None``."""
+    inner = getattr(ds.features[column], "feature", None)
+    names = getattr(inner, "names", None)
+    return list(names) if names is not None else None
+
+
+def _other_fields(
+    others: dict[str, tuple[list[Any], list[str] | None]], index: int, n_words: int
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """A row's other columns: one value per word -> a column (ClassLabel ids as names), else
+    a per-sentence field (``id``...), so that a conversion keeps them."""
+    columns: dict[str, list[str]] = {}
+    extra: dict[str, Any] = {}
+    for column, (values, names) in others.items():
+        value = values[index]
+        if isinstance(value, list) and len(value) == n_words:
+            labelled = names is not None and all(
+                type(v) is int and 0 <= v < len(names) for v in value
+            )
+            columns[column] = [names[v] for v in value] if labelled else [str(v) for v in value]  # type: ignore[index]
+        else:
+            extra[column] = value
+    return columns, extra
+
+
 def read_hf(
     name_or_dir: str | Path,
     split: str | None = None,
@@ -116,7 +142,9 @@ def read_hf(
         tags_column: column of tag lists (ClassLabel ids or strings); ``None``: unlabelled.
 
     Returns:
-        The corpus; ``Sentence.line`` is the 1-based row number in the split.
+        The corpus; ``Sentence.line`` is the 1-based row number in the split. The other columns
+        are kept: a list with one value per word as a column (ClassLabel ids as their names),
+        anything else (``id``...) in ``Sentence.extra``.
 
     Raises:
         DataError: the hub cannot be reached, a split or column is missing, tags are ids
@@ -135,6 +163,7 @@ def read_hf(
     names = _tag_names(ds, tags_column, name) if tags_column else None
     words_col = list(ds[tokens_column])
     tags_col = list(ds[tags_column]) if tags_column else [[] for _ in words_col]
+    others = {c: (list(ds[c]), _label_names(ds, c)) for c in ds.column_names if c not in needed}
     sentences = []
     for row, (words, tags) in enumerate(zip(words_col, tags_col, strict=True), 1):
         if tags_column and len(words) != len(tags):
@@ -144,7 +173,8 @@ def read_hf(
         if names is not None and any(not 0 <= t < len(names) for t in tags):
             raise DataError(f"tag ids {tags} outside the {len(names)} ClassLabel names", name, row)
         labels = [names[t] for t in tags] if names is not None else list(tags)
-        sentences.append(Sentence(list(words), labels, {}, name, row))
+        columns, extra = _other_fields(others, row - 1, len(words))
+        sentences.append(Sentence(list(words), labels, columns, name, row, None, extra))
     if not sentences:
         raise DataError("no sentence found: the split is empty", name)
     return Corpus(sentences, name)

@@ -371,12 +371,13 @@ def _records(corpus: Corpus, columns: bool) -> list[str]:
 
 def dumps(obj: Any) -> str:
     """One line of JSON, non-ASCII characters as they are; a string holding a lone surrogate
-    (legal in JSON, ``"\\ud800"``, but not encodable as UTF-8) is written escaped, as read."""
-    line = json.dumps(obj, ensure_ascii=False)
+    (legal in JSON, ``"\\ud800"``, but not encodable as UTF-8) is written escaped, as read,
+    and a value JSON has no type for (a date from a Hugging Face dataset) as its ``str``."""
+    line = json.dumps(obj, ensure_ascii=False, default=str)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
-        line = json.dumps(obj)
+        line = json.dumps(obj, default=str)
     return line
 
 

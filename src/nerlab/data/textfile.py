@@ -212,7 +212,7 @@ def read_text(path: str | Path) -> str:
             not UTF-8 (the message gives the line and the byte offset of the first bad byte).
 
     Example:
-        >>> Path("mac.conll").write_bytes(b"EU B-ORG\\rrejects O\\r")
+        >>> _ = Path("mac.conll").write_bytes(b"EU B-ORG\\rrejects O\\r")
         >>> read_text("mac.conll")
         'EU B-ORG\\nrejects O\\n'
     """
