@@ -53,6 +53,7 @@ _EXTENSIONS = {
 }
 _TAG_LIKE = re.compile(r"^(O|[BIESLU]-\S+)$")
 _HEAD_LINES = 20
+_HEAD_BYTES = 1 << 16
 # Auto-detection parses a whole input as one JSON document only up to this size; a larger one
 # is read line by line as before (--input-format json forces the JSON reading).
 _JSON_SNIFF_LIMIT = 256 << 20
@@ -314,13 +315,12 @@ def _listed(docs: list[Document], fmt: str, name: str, shard: tuple[int, int] | 
     return Source(iter(docs[keep.start : keep.stop]), len(keep), fmt, name)
 
 
-def _head(chunks: list[bytes], where: str) -> tuple[list[str], str]:
-    """The first lines (for :func:`detect_input_format`) and the text of the first chunks,
-    after refusing a UTF-16/32 or compressed input."""
-    data = b"".join(chunks)
+def _head(data: bytes, where: str) -> tuple[list[str], str]:
+    """The first lines (for :func:`detect_input_format`) and the text of the input's first
+    bytes, after refusing a UTF-16/32 or compressed input."""
     if error := not_text_reason(data, Path(where), any_nul=False):
         raise error
-    lines = itertools.islice(split_lines(chunks), _HEAD_LINES)
+    lines = itertools.islice(split_lines(io.BytesIO(data)), _HEAD_LINES)
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
     return [ln.decode("utf-8", "replace") for ln in lines], text
 
@@ -348,7 +348,7 @@ def open_source(
         raise DataError("input file not found", path)
     try:
         with path.open("rb") as f:
-            lines, text = _head(list(itertools.islice(f, _HEAD_LINES)), str(path))
+            lines, text = _head(f.read(_HEAD_BYTES), str(path))  # bytes: a CR file has no LF
         if fmt == "auto":
             fmt = detect_input_format(path, lines)
             small = path.stat().st_size <= _JSON_SNIFF_LIMIT
@@ -376,7 +376,7 @@ def _stdin_source(stdin: BinaryIO, fmt: str, shard: tuple[int, int] | None) -> S
     """Standard input: streamed line by line, or read whole for CoNLL, JSON and sharding
     (which needs the number of documents first)."""
     head = list(itertools.islice(stdin, _HEAD_LINES))
-    lines, text = _head(head, _STDIN)
+    lines, text = _head(b"".join(head), _STDIN)
     rest: Iterable[bytes] = stdin
     if fmt == "auto":
         fmt = detect_input_format(None, lines)
