@@ -36,7 +36,8 @@ from pathlib import Path
 from nerlab.data.conll import read_conll
 from nerlab.data.corpus import Corpus
 from nerlab.data.hf import is_hf_folder, read_hf
-from nerlab.data.jsonl import looks_like_json_document, read_jsonl
+from nerlab.data.jsonl import read_jsonl
+from nerlab.data.jsontext import looks_like_json_document
 from nerlab.data.schemes import SCHEMES, convert_tags, detect_scheme, parse_tag
 from nerlab.data.tabular import read_tabular
 from nerlab.data.textfile import normalize_newlines, read_head

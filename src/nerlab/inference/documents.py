@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from nerlab.data.jsonl import has_surrogate, json_document_items, loads, looks_like_json_document
+from nerlab.data.jsontext import has_surrogate, json_document_items, loads, looks_like_json_document
 from nerlab.data.textfile import count_split_lines, decode_text, not_text_reason, split_lines
 from nerlab.errors import ConfigError, DataError
 

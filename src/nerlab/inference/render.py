@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from nerlab.data.jsonl import dumps
+from nerlab.data.jsontext import dumps
 from nerlab.errors import ConfigError
 from nerlab.inference.documents import Document
 from nerlab.inference.predictor import Tagged
