@@ -4,7 +4,7 @@ pretty-printed) with the line each record starts on, and writing that never fail
 read from JSON.
 
 Example:
-    >>> json_document_items('[\n  {"text": "a"},\n  {"text": "b"}\n]')
+    >>> json_document_items('[\\n  {"text": "a"},\\n  {"text": "b"}\\n]')
     [(2, {'text': 'a'}), (3, {'text': 'b'})]
 """
 
@@ -63,7 +63,7 @@ def json_document_items(text: str) -> list[tuple[int, Any]]:
             deeply, or holds a number too long, for Python).
 
     Example:
-        >>> json_document_items('[\n  {"text": "a"},\n  {"text": "b"}\n]')
+        >>> json_document_items('[\\n  {"text": "a"},\\n  {"text": "b"}\\n]')
         [(2, {'text': 'a'}), (3, {'text': 'b'})]
     """
     try:
