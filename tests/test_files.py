@@ -292,3 +292,11 @@ def test_files_does_not_import_torch() -> None:
     code = "import sys, nerlab.files; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_name_too_long_is_a_clear_error(tmp_path: Path) -> None:
+    long = tmp_path / ("x" * 300)
+    with pytest.raises(ConfigError, match=r"-o .* cannot be used: File name too long"):
+        check_output_file(long, what="-o")
+    with pytest.raises(ConfigError, match="cannot be used: File name too long"):
+        check_output_dir(long / "sub")

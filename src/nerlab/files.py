@@ -25,11 +25,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +43,21 @@ _DEVICES = frozenset({*_STREAMS, "/dev/null"})
 _SYSTEM_ROOTS = ("/proc", "/sys")
 
 
+def _os_errors_as_config(check: Callable[..., Path]) -> Callable[..., Path]:
+    """An OSError while looking at a path (a name too long, a loop of links) is the user's."""
+
+    @functools.wraps(check)
+    def wrapped(path: str | Path, **kw: Any) -> Path:
+        try:
+            return check(path, **kw)
+        except OSError as exc:
+            what = kw.get("what", "output")
+            raise ConfigError(f"{what} {os.fspath(path)} cannot be used: {exc.strerror}") from None
+
+    return wrapped
+
+
+@_os_errors_as_config
 def check_output_file(
     path: str | Path, *, inputs: Iterable[str | Path | None] = (), what: str = "output"
 ) -> Path:
@@ -88,6 +104,7 @@ def check_output_file(
     return out
 
 
+@_os_errors_as_config
 def check_output_dir(path: str | Path, *, what: str = "output folder") -> Path:
     """Check that ``path`` can be used (and, if missing, created) as an output folder.
 

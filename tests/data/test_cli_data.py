@@ -79,7 +79,7 @@ def test_convert_round_trip(
 def test_convert_errors(fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = str(fixtures / "iob1_4col.conll")
     assert run_cli(["data", "convert", src, str(tmp_path / "o.conll"), "--scheme", "bio"]) == 2
-    assert "unknown scheme 'bio'" in _err(capsys)
+    assert "unknown tag scheme 'bio'" in _err(capsys)
     assert run_cli(["data", "convert", str(tmp_path / "none.conll"), str(tmp_path / "o")]) == 2
     assert "file not found" in _err(capsys)
     assert not (tmp_path / "o.conll").exists()

@@ -91,7 +91,7 @@ def test_forced_scheme_and_none(write: Writer) -> None:
     assert load_corpus(path, scheme="IOB2")[0].tags == ["I-PER", "I-PER"]  # kept as is
     plain = load_corpus(path, scheme="none")
     assert plain.scheme is None and plain[0].tags == ["I-PER", "I-PER"]
-    with pytest.raises(ConfigError, match="unknown scheme 'BIO'"):
+    with pytest.raises(ConfigError, match="unknown tag scheme 'BIO'"):
         load_corpus(path, scheme="BIO")
 
 
@@ -184,7 +184,7 @@ def test_convert_plain_labels_and_bad_options(fixtures: Path, tmp_path: Path) ->
     result = convert_file(fixtures / "iob1_4col.conll", tmp_path / "pos.jsonl", tag_column=1)
     assert result.target_scheme is None and result.format == "jsonl"
     assert load_corpus(tmp_path / "pos.jsonl")[1].tags == ["NNP", "NNP"]
-    with pytest.raises(ConfigError, match="unknown scheme 'BIO'"):
+    with pytest.raises(ConfigError, match="unknown tag scheme 'BIO'"):
         convert_file(fixtures / "iob1_4col.conll", tmp_path / "x.conll", scheme="BIO")
     with pytest.raises(ConfigError, match="cannot write format 'csv'"):
         convert_file(fixtures / "iob1_4col.conll", tmp_path / "x.csv", to="csv")

@@ -113,6 +113,7 @@ def test_conll_in_conll_out_adds_a_column(
     blocks = [b.splitlines() for b in out.strip().split("\n\n")]
     tags = predictor.predict_words([["EU", "rejects"], ["Peter"]])
     assert blocks == [
+        ["-DOCSTART- -X- -X- O O"],  # kept, with a column for the prediction (O)
         [f"EU NNP B-NP B-ORG {tags[0][0]}", f"rejects VBZ B-VP O {tags[0][1]}"],
         [f"Peter NNP B-NP B-PER {tags[1][0]}"],
     ]
@@ -161,8 +162,8 @@ def test_stdin(
 def test_stdin_shard_and_carriage_returns(
     tagger_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    data = b"one\ntwo\rstill two\nthree\nfour"  # a lone CR does not end a line
-    for shard, expected in (("1/2", ["one", "two\rstill two"]), ("2/2", ["three", "four"])):
+    data = b"one\ntwo\rstill two\nthree\nfour"  # a lone CR ends a line too (old Mac files)
+    for shard, expected in (("1/2", ["one", "two"]), ("2/2", ["still two", "three", "four"])):
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
         assert run_cli(["predict", str(tagger_dir), "--shard", shard]) == 0
         assert [r["text"] for r in _jsonl(capsys.readouterr().out)] == expected

@@ -211,7 +211,7 @@ def test_misaligned_gold_and_pred_name_file_and_line(
         (["--mode", "lenient"], "unknown mode 'lenient': allowed are conlleval, strict"),
         (
             ["--scheme", "IOE2"],
-            "unknown tag scheme 'IOE2': allowed are IOB1, IOB2, IOBES, BILOU (or auto)",
+            "unknown tag scheme 'IOE2': allowed are auto, IOB1, IOB2, IOBES, BILOU",
         ),
         (["--gold", "x.conll"], "give either FILE or --gold and --pred, not both"),
     ],

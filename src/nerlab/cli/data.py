@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nerlab.cli._util import parse_column
 from nerlab.data.demo import DEMO_SPLITS, demo_path
 from nerlab.data.describe import Description, SubtokenCounter, describe
 from nerlab.data.writers import convert_file
@@ -41,14 +42,6 @@ WordColumn = Annotated[
         "(default: word) and Hugging Face data (default: tokens).",
     ),
 ]
-
-
-def column_arg(value: str) -> int | str:
-    """A column option: an integer index when it parses as one, else a column name."""
-    try:
-        return int(value)
-    except ValueError:
-        return value
 
 
 def _short_names(paths: list[str]) -> list[str]:
@@ -145,8 +138,8 @@ def describe_cmd(
     counter, max_length = model_subtoken_counter(model) if model else (None, None)
     desc = describe(
         paths,
-        tag_column=column_arg(tag_column),
-        word_column=column_arg(word_column),
+        tag_column=parse_column(tag_column),
+        word_column=parse_column(word_column),
         format=fmt,
         subtoken_counter=counter,
         max_length=max_length,
@@ -195,8 +188,8 @@ def convert_cmd(
         source_scheme=source_scheme,
         format=fmt,
         to=to,
-        tag_column=column_arg(tag_column),
-        word_column=column_arg(word_column),
+        tag_column=parse_column(tag_column),
+        word_column=parse_column(word_column),
         split=split,
     )
     schemes = (

@@ -38,7 +38,7 @@ from nerlab.data.corpus import Corpus
 from nerlab.data.hf import is_hf_folder, read_hf
 from nerlab.data.jsonl import read_jsonl
 from nerlab.data.jsontext import looks_like_json_document
-from nerlab.data.schemes import SCHEMES, convert_tags, detect_scheme, parse_tag
+from nerlab.data.schemes import check_scheme, convert_tags, detect_scheme, parse_tag
 from nerlab.data.tabular import read_tabular
 from nerlab.data.textfile import normalize_newlines, read_head
 from nerlab.errors import ConfigError, DataError
@@ -191,7 +191,7 @@ def normalize_tags(corpus: Corpus, scheme: str = "auto") -> tuple[Corpus, str | 
 
     Args:
         corpus: a corpus with raw tags, as a reader returns it.
-        scheme: ``"auto"`` to detect, one of :data:`SCHEMES` (case-insensitive) to force it,
+        scheme: ``"auto"`` to detect, a scheme name (case-insensitive) to force it,
             or ``"none"`` to keep the tags as plain labels.
 
     Returns:
@@ -202,11 +202,10 @@ def normalize_tags(corpus: Corpus, scheme: str = "auto") -> tuple[Corpus, str | 
         DataError: a tag that does not parse (naming file:line), or prefixes of two schemes.
         ConfigError: an unknown ``scheme``.
     """
-    name = scheme.upper()
-    if name not in (*SCHEMES, "AUTO", "NONE"):
-        raise ConfigError(
-            f"unknown scheme {scheme!r}: allowed are auto, none, {', '.join(SCHEMES)}"
-        )
+    try:
+        name = check_scheme(scheme, also=("auto", "none"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if name == "NONE" or not any(s.tags for s in corpus):
         return replace(corpus, scheme=None), None
     if name == "AUTO" and not is_span_labelled(corpus):
@@ -247,7 +246,7 @@ def load_corpus(
         format: one of :data:`FORMATS`; ``None`` to detect it (see the module docstring).
         tag_column: the tag column (CoNLL: index, default last; CSV/HF: name); ``None`` reads
             unlabelled data.
-        scheme: the tag scheme of the file: ``"auto"``, one of :data:`SCHEMES`, or ``"none"``
+        scheme: the tag scheme of the file: ``"auto"``, a scheme name, or ``"none"``
             (plain labels, no validation).
         word_column: the word column (CoNLL: index, default 0; CSV/HF: name).
         sep: CoNLL separator (``"tab"``/``"space"``) or CSV delimiter; ``None`` to detect.

@@ -76,11 +76,20 @@ def parse_tag(tag: str) -> tuple[str, str]:
     return parsed
 
 
-def check_scheme(scheme: str) -> str:
-    """Return the canonical name of ``scheme`` (case-insensitive) or raise ValueError."""
+def check_scheme(scheme: str, also: tuple[str, ...] = ()) -> str:
+    """The canonical (upper-case) name of ``scheme``, the one check of scheme names.
+
+    Args:
+        scheme: a scheme name, any case.
+        also: other accepted words (``"auto"``, ``"none"``), returned upper-case.
+
+    Raises:
+        ValueError: naming the value and every allowed name.
+    """
     name = str(scheme).upper()
-    if name not in SCHEMES:
-        raise ValueError(f"unknown tag scheme {scheme!r}: allowed are {', '.join(SCHEMES)}")
+    if name not in SCHEMES and name not in {a.upper() for a in also}:
+        allowed = ", ".join([*also, *SCHEMES])
+        raise ValueError(f"unknown tag scheme {scheme!r}: allowed are {allowed}")
     return name
 
 

@@ -22,7 +22,7 @@ from nerlab.data.conll import format_conll
 from nerlab.data.corpus import Corpus
 from nerlab.data.io import normalize_tags, read_corpus
 from nerlab.data.jsonl import format_json, format_jsonl
-from nerlab.data.schemes import SCHEMES, convert_tags
+from nerlab.data.schemes import check_scheme, convert_tags
 from nerlab.errors import ConfigError, DataError
 from nerlab.files import check_output_file, write_text_atomic
 
@@ -91,10 +91,10 @@ def unwritable_fields(corpus: Corpus, format: str) -> list[str]:
 
 
 def _scheme_name(scheme: str) -> str:
-    name = scheme.upper()
-    if name not in SCHEMES:
-        raise ConfigError(f"unknown scheme {scheme!r}: allowed are {', '.join(SCHEMES)}")
-    return name
+    try:
+        return check_scheme(scheme)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def to_scheme(corpus: Corpus, scheme: str) -> Corpus:

@@ -167,12 +167,11 @@ def _check_prefixes(corpus: Corpus, tags: list[list[str]], scheme: str, what: st
 def _options(mode: str, scheme: str | None) -> tuple[str, str | None]:
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}: allowed are {', '.join(MODES)}")
-    if scheme is None or scheme.lower() == "auto":
-        return mode, None
     try:
-        return mode, check_scheme(scheme)
+        name = check_scheme(scheme or "auto", also=("auto",))
     except ValueError as exc:
-        raise ConfigError(f"{exc} (or auto)") from None
+        raise ConfigError(str(exc)) from None
+    return mode, None if name == "AUTO" else name
 
 
 def _resolve_scheme(
