@@ -1,8 +1,11 @@
 """Numeric precision: which of bf16 / fp16 / fp32 to run in, and the autocast context for it.
 
-``auto`` picks bf16 where the hardware runs it fast and accurately enough (a CUDA GPU with bf16
-support, or a CPU with AVX512-BF16/AMX that oneDNN uses for bf16 matrix products), else fp32.
-fp16 is offered on CUDA only: CPU fp16 matrix products are slow and overflow-prone.
+``auto`` picks bf16 where the hardware runs it natively (a CUDA GPU with bf16 support, or a CPU
+with the AVX512-BF16 or AMX-BF16 instructions), else fp32. oneDNN also runs bf16 on CPUs that
+have AVX512 without those instructions, by emulation: there a 512x384x1536 bf16 matrix product
+took 3.5x as long as fp32 (Xeon, Ice Lake, 2026-12-03), so ``auto`` must not pick it; an
+explicit ``bf16`` still runs there. fp16 is offered on CUDA only: CPU fp16 matrix products are
+slow and overflow-prone.
 """
 
 from __future__ import annotations
@@ -20,16 +23,41 @@ Precision = Literal["bf16", "fp16", "fp32"]
 PRECISION_CHOICES = ("auto", "bf16", "fp16", "fp32")
 
 
+_NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them (empty where it cannot be read)."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
 def bf16_supported(device: torch.device | str = "cpu") -> bool:
-    """Whether bf16 matrix products are natively supported (and fast) on ``device``."""
+    """Whether bf16 matrix products run natively (fast) on ``device``: what ``auto`` uses."""
     import torch
 
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(_NATIVE_BF16_FLAGS & cpu_flags()) and bf16_runs(device)
     return False
+
+
+def bf16_runs(device: torch.device | str = "cpu") -> bool:
+    """Whether bf16 runs at all on ``device`` (natively or emulated by oneDNN)."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def resolve_precision(precision: str, device: torch.device | str = "cpu") -> Precision:
@@ -47,10 +75,9 @@ def resolve_precision(precision: str, device: torch.device | str = "cpu") -> Pre
         )
     if precision == "auto":
         return "bf16" if bf16_supported(device) else "fp32"
-    if precision == "bf16" and not bf16_supported(device):
+    if precision == "bf16" and not bf16_runs(device):
         raise ConfigError(
-            f"bf16 is not supported on {device} (no AVX512-BF16/AMX CPU or bf16 GPU); "
-            "use --precision fp32"
+            f"bf16 is not supported on {device} (no AVX512 CPU or bf16 GPU); use --precision fp32"
         )
     if precision == "fp16" and device.type != "cuda":
         raise ConfigError("fp16 is only supported on CUDA GPUs; use --precision bf16 or fp32")
