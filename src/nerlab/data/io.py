@@ -137,8 +137,12 @@ def read_corpus(
         raise ConfigError(f"unknown format {format!r}: allowed are {', '.join(FORMATS)}")
     named = {"word_column": word_column, "tag_column": tag_column}
     if fmt == "conll":
-        if any(isinstance(v, str) for v in named.values()):
-            raise ConfigError(f"{path}: CoNLL columns are numbers (0-based, -1 = last): {named}")
+        for key, value in named.items():
+            if isinstance(value, str):
+                raise ConfigError(
+                    f"{path}: --{key.replace('_', '-')} {value!r}: a CoNLL file's columns are "
+                    "numbers (0-based, -1 = last); names are for CSV/TSV and HF data"
+                )
         return read_conll(path, word_column=int(word_column), tag_column=tag_column, sep=sep)
     if fmt == "jsonl":
         return read_jsonl(path)
