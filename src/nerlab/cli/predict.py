@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from nerlab.errors import ConfigError
+from nerlab.errors import ConfigError, DataError
 from nerlab.files import atomic_write, check_output_file
 from nerlab.inference.batch import PredictStats, predict_file, predict_texts
 from nerlab.inference.documents import INPUT_FORMATS, Source, parse_shard
@@ -21,6 +21,7 @@ from nerlab.inference.predictor import AGGREGATIONS, BACKENDS, Predictor
 from nerlab.inference.render import OUTPUT_FORMATS
 from nerlab.metrics import MODES
 from nerlab.models.precision import PRECISION_CHOICES
+from nerlab.models.saved import model_files
 
 
 @contextlib.contextmanager
@@ -48,7 +49,9 @@ def _progress_factory(
 
 def predict_command(
     model: Annotated[Path, typer.Argument(help="Model folder (nerlab train or export).")],
-    input: Annotated[Path | None, typer.Argument(help="Input file; stdin when absent.")] = None,
+    input: Annotated[
+        Path | None, typer.Argument(help="Input file; stdin when absent or -.")
+    ] = None,
     text: Annotated[
         list[str] | None, typer.Option("--text", "-t", help="A text to tag (repeatable).")
     ] = None,
@@ -93,6 +96,8 @@ def predict_command(
     Unreadable lines are reported on stderr and skipped, unless --strict.
     """
     shard_spec = parse_shard(shard)
+    if input is not None and str(input) == "-":
+        input = None
     if text and input is not None:
         raise ConfigError("give either --text or an INPUT file, not both")
     if text and shard_spec is not None:
@@ -101,8 +106,10 @@ def predict_command(
         raise ConfigError("--threads and --token-budget must be 0 (default) or positive")
     if not text and input is None and (sys.stdin is None or sys.stdin.closed):
         raise ConfigError("no input: standard input is closed; give an INPUT file or --text")
+    if input is not None:
+        _check_input(input)
     if output is not None:
-        check_output_file(output, inputs=[input], what="--output")
+        check_output_file(output, inputs=[input, *model_files(model)], what="--output")
     if threads:
         import torch
 
@@ -125,6 +132,20 @@ def predict_command(
                 predictor, input, out, format, input_format, shard_spec, strict, err
             )
     _summary(err, stats, output)
+
+
+def _check_input(path: Path) -> None:
+    """A missing or unusable INPUT path is reported before the model loads (the reader checks
+    what the file holds)."""
+    try:
+        exists, folder = path.exists(), path.is_dir()
+    except OSError as exc:  # a name too long, a folder that cannot be entered
+        raise DataError(f"cannot be read: {exc.strerror}", path) from None
+    if folder:
+        raise DataError("is a folder; give a text, JSONL, JSON or CoNLL file", path)
+    if not exists:
+        link = " (a symbolic link to a missing file, or a link loop)" if path.is_symlink() else ""
+        raise DataError(f"input file not found{link}", path)
 
 
 def _predict_input(

@@ -12,12 +12,15 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from nerlab.data.corpus import Corpus, Sentence
+from nerlab.errors import ConfigError
 from nerlab.files import atomic_write, check_output_dir, check_output_file, write_text_atomic
 from nerlab.inference.predictor import Predictor
+from nerlab.models.saved import model_files
 from nerlab.tasks.base import Progress
 from nerlab.tasks.token_classification import TaggingEvaluation
 
@@ -29,6 +32,12 @@ def predictions_corpus(corpus: Corpus, pred: list[list[str]]) -> Corpus:
         for s, p in zip(corpus.sentences, pred, strict=True)
     ]
     return Corpus(sentences, corpus.path, corpus.scheme)
+
+
+def report_paths(folder: str | Path, stem: str = "evaluation") -> list[Path]:
+    """The files :func:`write_report_files` may write into ``folder``."""
+    suffixes = (".json", "_confusion.json", "_confusion.png")
+    return [Path(folder) / f"{stem}{suffix}" for suffix in suffixes]
 
 
 def write_report_files(
@@ -43,12 +52,49 @@ def write_report_files(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = [write_text_atomic(folder / f"{stem}.json", _json(result.to_dict()))]
+    scores, cm_json, cm_png = report_paths(folder, stem)
+    written = [write_text_atomic(scores, _json(result.to_dict()))]
     if result.confusion is not None:
-        cm_json = folder / f"{stem}_confusion.json"
         written.append(write_text_atomic(cm_json, _json(result.confusion.to_dict())))
-        written.append(plot_confusion(result.confusion, folder / f"{stem}_confusion.png"))
+        written.append(plot_confusion(result.confusion, cm_png))
     return written
+
+
+def check_outputs(
+    model: str | Path | Predictor,
+    data: str | Path,
+    predictions: str | Path | None,
+    report_dir: str | Path | None,
+) -> None:
+    """Check :func:`evaluate`'s outputs before any work: writable, not an input (the data file
+    or a file of the model folder), and not in each other's way.
+
+    Raises:
+        ConfigError: naming the output and what is wrong with it.
+    """
+    inputs = [data, *([] if isinstance(model, Predictor) else model_files(model))]
+    if predictions is not None:
+        check_output_file(predictions, inputs=inputs, what="--predictions")
+    if report_dir is None:
+        return
+    check_output_dir(report_dir, what="--report-dir")
+    reports = report_paths(report_dir)
+    for path in reports:
+        if path.is_dir():
+            raise ConfigError(
+                f"--report-dir {report_dir}: it holds a folder {path.name}, where the report "
+                "writes a file of that name; move that folder or give another --report-dir"
+            )
+        check_output_file(path, inputs=inputs, what="--report-dir")
+    if predictions is None:
+        return
+    pred, folder = os.path.realpath(predictions), os.path.realpath(report_dir)
+    if pred == folder or folder.startswith(pred + os.sep) or pred in map(os.path.realpath, reports):
+        raise ConfigError(
+            f"--predictions {predictions} and --report-dir {report_dir} are in each other's way "
+            f"(the report writes {', '.join(p.name for p in reports)} into its folder); give "
+            "them different paths"
+        )
 
 
 def _json(data: Any) -> str:
@@ -91,10 +137,7 @@ def evaluate(
     from nerlab.data.conll import format_conll
     from nerlab.data.io import load_corpus
 
-    if predictions is not None:
-        check_output_file(predictions, inputs=[data], what="--predictions")
-    if report_dir is not None:
-        check_output_dir(report_dir, what="--report-dir")
+    check_outputs(model, data, predictions, report_dir)
     if isinstance(model, Predictor):
         predictor = model
     else:

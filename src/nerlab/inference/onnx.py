@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import warnings
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from nerlab.errors import ConfigError, ModelError
+from nerlab.files import check_output_dir
 from nerlab.models.engine import Forward
 from nerlab.models.saved import (
     WEIGHT_FILES,
@@ -57,8 +59,13 @@ def _require_export_extra(modules: tuple[str, ...] = ("onnx", "onnxruntime", "on
 
 
 def _check_output(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
+    try:
+        is_file = out.exists() and not out.is_dir()
+    except OSError as exc:  # a name too long, a loop of links
+        raise ConfigError(f"output folder {out} cannot be used: {exc.strerror}") from None
+    if is_file:
         raise ModelError(f"output {out} exists and is a file; give a folder path")
+    check_output_dir(out, what="output folder")  # under /proc, under a file, not writable
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise ModelError(
             f"output folder {out} is not empty; choose a new folder or pass --overwrite"
@@ -86,9 +93,15 @@ def export_onnx(
     Returns:
         The path of the written ``model.onnx``.
 
+    The files are written to a hidden folder next to ``out`` and moved into it only once the
+    exported model has run one sentence in ONNX Runtime: a failed or interrupted export leaves
+    ``out`` as it was.
+
     Raises:
-        ModelError: the input is not a token-classification folder, or the output is unusable.
-        ConfigError: an unknown quantisation or an opset below 17.
+        ModelError: the input is not a token-classification folder, the output is unusable, or
+            the exported model does not run.
+        ConfigError: an unknown quantisation, an opset below 17 or one onnx does not know, or
+            an output path that cannot be a folder (under a file, under /proc).
     """
     if quantize is not None and quantize not in QUANTIZE_CHOICES:
         raise ConfigError(
@@ -100,6 +113,7 @@ def export_onnx(
     if src.resolve() == out.resolve():
         raise ModelError("the output folder must differ from the model folder")
     _require_export_extra()
+    _check_opset_known(opset)
     meta = read_meta(src)  # a clear error for a folder that is not a model, before any work
     if (src / ONNX_FILE).is_file() and not any((src / f).is_file() for f in WEIGHT_FILES):
         raise ModelError(
@@ -111,18 +125,68 @@ def export_onnx(
     from nerlab.tasks import task_for
 
     model = load_torch_model(src, task_for(meta).auto_model_class())
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / ONNX_FILE
-    with tempfile.TemporaryDirectory(prefix="nerlab-onnx-") as tmp, _quiet():
-        fp32_path = Path(tmp) / ONNX_FILE if quantize else target
-        _torch_export(model, fp32_path, opset, tokenizer)
-        if quantize == "int8":
-            _quantize_int8(fp32_path, target)
-    tokenizer.save_pretrained(str(out))
-    shutil.copyfile(src / "config.json", out / "config.json")
     meta.extra["export"] = {"format": "onnx", "opset": opset, "quantize": quantize}
-    save_meta(out, meta)
-    return target
+    # Everything is written to a hidden folder next to the output first and moved into place
+    # only when complete: a failed or interrupted export leaves OUT as it was.
+    with tempfile.TemporaryDirectory(prefix=".nerlab-export-", dir=_existing_folder(out)) as tmp:
+        stage = Path(tmp) / "model"
+        stage.mkdir()
+        with _quiet():
+            fp32_path = Path(tmp) / ONNX_FILE if quantize else stage / ONNX_FILE
+            _torch_export(model, fp32_path, opset, tokenizer)
+            if quantize == "int8":
+                _quantize_int8(fp32_path, stage / ONNX_FILE)
+        _check_runs(stage / ONNX_FILE, opset, tokenizer)
+        tokenizer.save_pretrained(str(stage))
+        shutil.copyfile(src / "config.json", stage / "config.json")
+        save_meta(stage, meta)
+        files = sorted(stage.iterdir())
+        in_the_way = [p.name for p in files if (out / p.name).is_dir()]
+        if in_the_way:
+            raise ModelError(
+                f"output folder {out} holds folders named {', '.join(in_the_way)}, where the "
+                "export writes files; nothing was written: move them or choose another folder"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for path in files:
+            os.replace(path, out / path.name)
+    return out / ONNX_FILE
+
+
+def _check_opset_known(opset: int) -> None:
+    import onnx
+
+    newest = onnx.defs.onnx_opset_version()
+    if opset > newest:
+        raise ConfigError(
+            f"opset {opset} does not exist: the installed onnx {onnx.__version__} knows opsets "
+            f"up to {newest}; use 17 to {newest} (default {OPSET})"
+        )
+
+
+def _check_runs(path: Path, opset: int, tokenizer: Any) -> None:
+    """Run the exported model once: an exporter can write a graph ONNX Runtime cannot load
+    (opset 28 came out as opset 18 with an opset-23 operator)."""
+    import onnxruntime
+
+    try:
+        forward = onnx_forward(path)
+        ids = np.array([tokenizer("nerlab export check")["input_ids"]], dtype=np.int64)
+        forward(ids, np.ones_like(ids))
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        first = first.replace(f"cannot load ONNX model {path}: ", "")[:200]
+        raise ModelError(
+            f"the model exported with opset {opset} does not run in onnxruntime "
+            f"{onnxruntime.__version__} ({first}); nothing was written: export again with "
+            f"another --opset (the default, {OPSET}, works)"
+        ) from None
+
+
+def _existing_folder(path: Path) -> Path:
+    """The closest existing folder at or above ``path`` (same file system, so renames work)."""
+    absolute = Path(os.path.abspath(path))
+    return next(folder for folder in (absolute, *absolute.parents) if folder.is_dir())
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,16 @@ from nerlab.models.catalog import max_length_from_config
 
 NERLAB_CONFIG = "nerlab_config.json"
 _SPAN_PREFIXES = ("B-", "I-")
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+# A single weights file, or the index of a sharded one (large models).
+WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
 # A fast tokenizer needs tokenizer.json, or a vocabulary it can be converted from.
 _VOCAB_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model")
+_TOKENIZER_FILES = (*_VOCAB_FILES, "tokenizer_config.json", "special_tokens_map.json")
 
 
 @dataclass
@@ -77,14 +85,25 @@ def read_json(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelError(f"{path}: cannot be read ({exc})") from None
     if not isinstance(data, dict):
-        raise ModelError(f"{path}: holds {type(data).__name__}, not a JSON object")
+        raise ModelError(
+            f"{path}: holds a JSON {type(data).__name__}, not a JSON object; the model folder "
+            "is damaged: copy it again or train it again"
+        )
     return data
 
 
 def _task_of(folder: Path, config: dict[str, Any]) -> str:
     """The task of a transformers head, from its architecture: ``BertForTokenClassification``
     -> ``token-classification`` (which tasks nerlab runs is :data:`nerlab.tasks.TASKS`'s say)."""
-    archs = [str(a) for a in config.get("architectures") or []]
+    archs = config.get("architectures") or []
+    if isinstance(archs, str):  # hand-edited: one name instead of a list of names
+        archs = [archs]
+    if not isinstance(archs, list):
+        raise ModelError(
+            f"{folder / 'config.json'}: 'architectures' must be a list of class names, such "
+            f'as ["BertForTokenClassification"], not {archs!r}'
+        )
+    archs = [str(a) for a in archs]
     for arch in archs:
         head = re.search(r"For([A-Z]\w+)$", arch)
         if head:
@@ -102,7 +121,11 @@ def read_meta(folder: str | Path) -> ModelMeta:
         ModelError: not a folder, no or invalid config.json, not a model nerlab knows.
     """
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name too long, a folder that cannot be entered
+        raise ModelError(f"model folder {folder} cannot be used: {exc.strerror}") from None
+    if not is_folder:
         raise ModelError(f"model folder {folder} does not exist (or is not a folder)")
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
@@ -118,23 +141,115 @@ def read_meta(folder: str | Path) -> ModelMeta:
         data = read_json(nerlab_path)
         known = {k: data.pop(k) for k in list(data) if k in ModelMeta.__dataclass_fields__}
         if not isinstance(known.get("labels"), list):
-            raise ModelError(f"{nerlab_path}: 'labels' must be the list of label names")
+            raise ModelError(
+                f"{nerlab_path}: 'labels' must be the list of label names, not "
+                f"{known.get('labels')!r}; the model folder is damaged or was edited by hand: "
+                "copy it again or train it again"
+            )
         meta = ModelMeta(**known, extra=data)
+        _check_meta(meta, nerlab_path, _config_labels(cfg_path, config))
         meta.max_length = min(meta.max_length, limit)
         return meta
-    id2label = config.get("id2label") or {}
-    try:
-        labels = [str(id2label[k]) for k in sorted(id2label, key=int)]
-    except ValueError:
-        raise ModelError(f"{cfg_path}: id2label keys must be label ids (0, 1, ...)") from None
+    labels = _config_labels(cfg_path, config)
+    if labels is None:
+        raise ModelError(
+            f"{cfg_path} has no id2label, so the model's labels are unknown; give the output "
+            "folder of `nerlab train` (it has nerlab_config.json) or a folder whose config.json "
+            "maps label ids to names"
+        )
     span = any(lab.startswith(_SPAN_PREFIXES) for lab in labels)
-    return ModelMeta(
+    meta = ModelMeta(
         labels=labels,
         scheme="IOB2" if span else None,
         max_length=limit,
         task=task,
         base_model=config.get("_name_or_path"),
     )
+    _check_meta(meta, cfg_path, labels)
+    return meta
+
+
+def _config_labels(cfg_path: Path, config: dict[str, Any]) -> list[str] | None:
+    """The labels of ``config.json``'s ``id2label`` in id order (``None`` when it has none)."""
+    id2label = config.get("id2label")
+    if not id2label:
+        return None
+    try:
+        if not isinstance(id2label, dict):
+            raise ValueError
+        ids = sorted(id2label, key=int)
+    except ValueError:
+        raise ModelError(
+            f'{cfg_path}: id2label must map label ids to names ({{"0": "O", ...}}); the model '
+            "folder is damaged: copy it again or train it again"
+        ) from None
+    if [int(k) for k in ids] != list(range(len(ids))):
+        raise ModelError(f"{cfg_path}: id2label ids must be 0 to {len(ids) - 1}, without gaps")
+    return [str(id2label[k]) for k in ids]
+
+
+def _check_meta(meta: ModelMeta, path: Path, config_labels: list[str] | None) -> None:
+    """Raise ModelError naming ``path`` when a field cannot be what nerlab wrote there.
+
+    A folder without ``nerlab_config.json`` gets its labels from ``config.json`` as they are
+    (a hub model may use ``E-``/``S-`` labels); only nerlab's own file must hold IOB2 labels.
+    """
+
+    def bad(what: str) -> ModelError:
+        return ModelError(
+            f"{path}: {what}; the model folder is damaged or was edited by hand: copy it again "
+            "or train it again"
+        )
+
+    labels = meta.labels
+    if not labels or not all(isinstance(lab, str) and lab for lab in labels):
+        raise bad(f"'labels' must be a non-empty list of label names, not {labels!r}")
+    if len(set(labels)) != len(labels):
+        raise bad(f"'labels' lists {sorted({x for x in labels if labels.count(x) > 1})} twice")
+    if config_labels is not None and len(config_labels) != len(labels):
+        raise bad(
+            f"{len(labels)} labels, but config.json's id2label (the model head) has "
+            f"{len(config_labels)}"
+        )
+    if meta.scheme not in (None, "IOB2"):
+        raise bad(
+            f"'scheme' must be \"IOB2\" (span labels) or null (plain tags), not {meta.scheme!r}"
+        )
+    own = path.name == NERLAB_CONFIG
+    if (
+        own
+        and meta.scheme
+        and not all(lab == "O" or lab.startswith(_SPAN_PREFIXES) for lab in labels)
+    ):
+        odd = [lab for lab in labels if lab != "O" and not lab.startswith(_SPAN_PREFIXES)]
+        raise bad(f"scheme IOB2 labels are O, B-TYPE and I-TYPE, not {', '.join(odd[:5])}")
+    if not isinstance(meta.max_length, int) or isinstance(meta.max_length, bool):
+        raise bad(f"'max_length' must be a whole number, not {meta.max_length!r}")
+    if meta.max_length < 4:
+        raise bad(f"'max_length' {meta.max_length} is too small to hold a word")
+    if not isinstance(meta.task, str) or not (
+        meta.base_model is None or isinstance(meta.base_model, str)
+    ):
+        raise bad("'task' and 'base_model' must be strings")
+    for key in ("training", "export"):
+        if not isinstance(meta.extra.get(key) or {}, dict):
+            raise bad(f"{key!r} must be a JSON object, not {meta.extra[key]!r}")
+    _check_training(meta.training, bad)
+
+
+def _check_training(training: dict[str, Any], bad: Callable[[str], ModelError]) -> None:
+    """The training settings a Predictor reuses: precision, token budget, window stride."""
+    from nerlab.models.precision import PRECISION_CHOICES
+
+    precision = training.get("precision", "auto")
+    if precision not in PRECISION_CHOICES:
+        raise bad(f"training precision {precision!r} is not one of {', '.join(PRECISION_CHOICES)}")
+    for key, low in (("eval_token_budget", 1), ("stride", 0)):
+        value = training.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < low
+        ):
+            raise bad(f"training {key} must be a whole number >= {low}, not {value!r}")
 
 
 def _tokenizer_max(folder: Path) -> int | None:
@@ -169,12 +284,19 @@ def load_tokenizer(folder: str | Path) -> Any:
     from transformers import AutoTokenizer
 
     from nerlab.data.alignment import require_fast_tokenizer
+    from nerlab.models.quiet import quiet_transformers
 
     check_tokenizer_files(folder)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise ModelError(f"{folder}: the tokenizer cannot be loaded ({exc})") from None
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    except Exception as exc:  # tokenizers and sentencepiece raise their own untyped errors
+        files = sorted(p.name for p in Path(folder).glob("*") if p.name in _TOKENIZER_FILES)
+        raise ModelError(
+            f"{folder}: the tokenizer cannot be loaded ({_first_line(exc)}); its files "
+            f"({', '.join(files)}) may be damaged: copy them again from the folder the model "
+            "was trained in"
+        ) from None
     require_fast_tokenizer(tokenizer)
     return tokenizer
 
@@ -204,13 +326,52 @@ def load_torch_model(folder: str | Path, auto_class: type, device: str = "cpu") 
             f"{folder} has no PyTorch weights ({' or '.join(WEIGHT_FILES)}).{hint} Give the "
             "output folder of `nerlab train`."
         )
+    from transformers import AutoConfig
+
+    weights = folder / next(f for f in WEIGHT_FILES if (folder / f).is_file())
     try:
         with quiet_transformers():
-            model = auto_class.from_pretrained(str(folder))
-    except Exception as exc:  # safetensors and torch raise their own untyped errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            config = AutoConfig.from_pretrained(str(folder))
+    except Exception as exc:  # transformers raises ValueError, KeyError, OSError...
         raise ModelError(
-            f"{folder}: the model weights cannot be loaded ({first}); the file may be "
-            "truncated or damaged: copy it again or train the model again"
+            f"{folder / 'config.json'}: transformers cannot build the model from it "
+            f"({_first_line(exc)}); copy the model folder again, or upgrade transformers if "
+            "the model is of a newer kind"
+        ) from None
+    try:
+        with quiet_transformers():
+            model = auto_class.from_pretrained(str(folder), config=config)
+    except Exception as exc:  # safetensors and torch raise their own untyped errors
+        if "ignore_mismatched_sizes" in str(exc) or "size mismatch" in str(exc):
+            raise ModelError(
+                f"{weights}: the weights do not have the shapes config.json describes (for "
+                f"example {config.num_labels} labels); the two files come from different "
+                "models: copy the whole model folder again"
+            ) from None
+        raise ModelError(
+            f"{weights}: the model weights cannot be loaded ({_first_line(exc)}); the file may "
+            "be truncated or damaged: copy it again or train the model again"
         ) from None
     return model.to(device).eval()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The gist of a third-party error: its first line, cut to the first sentence if long."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    first = text.splitlines()[0]
+    return first if len(first) <= 160 else first.split(". ")[0]
+
+
+def model_files(folder: str | Path) -> list[Path]:
+    """The files a model is loaded from, which no output may overwrite: config, weights (shards
+    and ONNX included), tokenizer. Other files (an earlier report) are not the model's."""
+    folder = Path(folder)
+    names = {"config.json", NERLAB_CONFIG, *WEIGHT_FILES, *_TOKENIZER_FILES, "added_tokens.json"}
+    suffixes = {".safetensors", ".bin", ".onnx", ".data", ".model"}
+    try:
+        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    except OSError:
+        return []
+    return sorted(p for p in files if p.name in names or p.suffix in suffixes)
