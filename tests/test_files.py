@@ -300,3 +300,16 @@ def test_a_name_too_long_is_a_clear_error(tmp_path: Path) -> None:
         check_output_file(long, what="-o")
     with pytest.raises(ConfigError, match="cannot be used: File name too long"):
         check_output_dir(long / "sub")
+
+
+def test_links_that_lead_nowhere_are_refused(tmp_path: Path) -> None:
+    """Writing through a dangling link would create folders wherever it points."""
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "no" / "such" / "x")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(ConfigError, match="symbolic link to the missing"):
+        check_output_file(dangling, what="-o")
+    with pytest.raises(ConfigError, match="a loop of symbolic links"):
+        check_output_file(loop, what="-o")
+    assert not (tmp_path / "no").exists()

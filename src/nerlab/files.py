@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import stat
@@ -88,6 +89,7 @@ def check_output_file(
     if os.path.abspath(out) in _DEVICES:
         return out
     _refuse_system_path(out, what)
+    _refuse_broken_link(out, what)
     if out.is_dir():
         raise ConfigError(f"{what} {shown} is a folder; give a file path (such as {out}/out.txt)")
     folder = _nearest_existing_folder(out, what)
@@ -246,6 +248,22 @@ def _refuse_system_path(path: Path, what: str) -> None:
                     f"{what} {path} is under {root}, which holds kernel interfaces, not files; "
                     "give a path in an ordinary folder"
                 )
+
+
+def _refuse_broken_link(path: Path, what: str) -> None:
+    """A symbolic link that leads nowhere (dangling, or a loop) is not an output to write
+    through: following it would create folders wherever it points."""
+    if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                why = "a loop of symbolic links"
+            else:
+                why = f"a symbolic link to the missing {os.readlink(path)}"
+        else:  # pragma: no cover - exists() said no
+            return
+        raise ConfigError(f"{what} {os.fspath(path)} is {why}; remove the link or write elsewhere")
 
 
 def _nearest_existing_folder(path: Path, what: str) -> Path:

@@ -216,3 +216,13 @@ def test_lines_python_cannot_read_are_error_documents(tmp_path: Path) -> None:
     assert "number too long" in (docs[1].error or "")
     assert "lone UTF-16 surrogate" in (docs[2].error or "") and docs[2].record is not None
     assert docs[3].error is None and docs[3].text == "fine"
+
+
+def test_a_nul_byte_makes_a_line_unreadable(tmp_path: Path) -> None:
+    from nerlab.inference.documents import open_source
+
+    path = tmp_path / "docs.txt"
+    path.write_bytes(b"good line\nbad\x00line\n")
+    docs = list(open_source(path, None, "text", None).documents)  # type: ignore[arg-type]
+    assert docs[0].error is None and docs[0].text == "good line"
+    assert docs[1].error is not None and "NUL byte at column 4" in docs[1].error

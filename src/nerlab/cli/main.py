@@ -13,7 +13,19 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nerlab.cli import data, evaluate, export, models, predict, score, train
+from nerlab.cli import (
+    analyze,
+    data,
+    evaluate,
+    export,
+    models,
+    predict,
+    probe,
+    score,
+    serve,
+    tokenize,
+    train,
+)
 from nerlab.errors import NerlabError
 
 app = typer.Typer(
@@ -25,7 +37,19 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _module in (data, score, models, train, evaluate, predict, export):
+for _module in (
+    data,
+    score,
+    models,
+    tokenize,
+    train,
+    evaluate,
+    predict,
+    export,
+    serve,
+    analyze,
+    probe,
+):
     _module.register(app)
 
 _err = Console(stderr=True, soft_wrap=True)

@@ -156,12 +156,18 @@ def count_lines(path: Path) -> int:
 def _decode(raw: bytes, where: str, lineno: int) -> tuple[str | None, str | None]:
     """A line's text, or an error naming the line and the bad byte."""
     try:
-        return raw.decode("utf-8"), None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, (
             f"{where}:{lineno}: not UTF-8: byte {raw[exc.start : exc.start + 1].hex()!r} at "
             f"column {exc.start + 1} ({exc.reason}); nerlab reads UTF-8 only"
         )
+    if "\x00" in text:  # binary data, or UTF-16 read as bytes: never text to tag
+        return None, (
+            f"{where}:{lineno}: a NUL byte at column {text.index(chr(0)) + 1}; this is not "
+            "text (a binary or UTF-16 file?)"
+        )
+    return text, None
 
 
 def _record_document(obj: Any, where: str, lineno: int, *, strings: bool = False) -> Document:

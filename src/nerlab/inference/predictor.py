@@ -153,10 +153,10 @@ class Predictor:
         _check_choice("mode", mode, MODES)
         meta = read_meta(folder)
         training = meta.training
-        if precision is None:
-            precision = str(training.get("precision", "auto"))
         if backend == "auto":
             backend = "onnx" if (folder / ONNX_FILE).is_file() else "torch"
+        if precision is None:
+            precision = _recorded_precision(training, device)
         if backend == "onnx":
             from nerlab.inference.onnx import load_onnx
 
@@ -336,6 +336,19 @@ class Predictor:
         probs = (1.0 / np.exp(flat - peak).sum(axis=1)).astype(np.float32)
         cuts = np.cumsum(sizes)[:-1]
         return np.split(ids, cuts), np.split(probs, cuts)
+
+
+def _recorded_precision(training: dict[str, Any], device: str) -> str:
+    """The precision the model was trained and scored in, if ``device`` runs it (a model
+    trained in fp16 on a GPU is scored in ``auto`` on a CPU), else ``auto``."""
+    from nerlab.models.precision import resolve_precision
+
+    recorded = str(training.get("precision", "auto"))
+    try:
+        resolve_precision(recorded, device)
+    except ConfigError:
+        return "auto"
+    return recorded
 
 
 def _load_torch(
