@@ -1,6 +1,6 @@
 """Pure metrics (numpy only): entity and tag reports equal to seqeval and conlleval, the
-entity decoder, the confusion matrix of types, report rows and their renderers, and scoring
-of prediction files from any system.
+entity decoder, the confusion matrix of types, partial-match scores and error kinds (equal to
+nervaluate), report rows and their renderers, and scoring of prediction files from any system.
 
 Nothing here loads a model; :mod:`nerlab.evaluate` scores a model on data with these.
 
@@ -21,6 +21,7 @@ from nerlab.metrics.entity_report import (
     get_entities,
     token_accuracy,
 )
+from nerlab.metrics.partial import MatchCounts, PartialReport, partial_report
 from nerlab.metrics.scores import Row, Scores
 from nerlab.metrics.scoring import ScoreResult, score_files, score_tags
 from nerlab.metrics.tagging import TagReport, tag_report
@@ -31,6 +32,8 @@ __all__ = [
     "Confusion",
     "EntityReport",
     "IdDecoder",
+    "MatchCounts",
+    "PartialReport",
     "Row",
     "ScoreResult",
     "Scores",
@@ -39,6 +42,7 @@ __all__ = [
     "confusion_matrix",
     "f1_score",
     "get_entities",
+    "partial_report",
     "score_files",
     "score_tags",
     "tag_report",

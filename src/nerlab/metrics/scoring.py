@@ -32,6 +32,7 @@ from nerlab.data.schemes import (
 from nerlab.errors import ConfigError, DataError
 from nerlab.metrics.entities import MODES, STRICT_SCHEMES
 from nerlab.metrics.entity_report import EntityReport, classification_report, token_accuracy
+from nerlab.metrics.partial import PartialReport, partial_report
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ScoreResult:
         words: number of words scored.
         scheme_read: the scheme the tags were written in (given or detected).
         sources: the file(s) read.
+        partial: partial-match scores and error kinds (``score_files(partial=True)``).
     """
 
     report: EntityReport
@@ -51,16 +53,21 @@ class ScoreResult:
     words: int
     scheme_read: str
     sources: tuple[str, ...]
+    partial: PartialReport | None = None
 
     def to_dict(self) -> dict:
-        """The report's dict plus ``sentences``, ``words``, ``scheme_read`` and ``sources``."""
-        return {
+        """The report's dict plus ``sentences``, ``words``, ``scheme_read``, ``sources`` (and
+        ``partial`` when computed)."""
+        out = {
             "sources": list(self.sources),
             "sentences": self.sentences,
             "words": self.words,
             "scheme_read": self.scheme_read,
             **self.report.to_dict(),
         }
+        if self.partial is not None:
+            out["partial"] = self.partial.to_dict()
+        return out
 
 
 def _check_tags(corpus: Corpus, tags: list[list[str]], what: str) -> None:
@@ -233,6 +240,7 @@ def score_files(
     pred: str | Path | None = None,
     mode: str = "conlleval",
     scheme: str | None = None,
+    partial: bool = False,
 ) -> ScoreResult:
     """Score a conlleval-style ``file``, or aligned ``gold`` and ``pred`` files.
 
@@ -242,6 +250,8 @@ def score_files(
         pred: CoNLL file of predicted tags (last column), aligned with ``gold``.
         mode: ``"conlleval"`` or ``"strict"``.
         scheme: ``None``/``"auto"`` to detect, or one of IOB1, IOB2, IOBES, BILOU.
+        partial: also compute the partial-match scores (strict, exact, partial, type; equal
+            to nervaluate's) and the error kinds, with the entities read as ``mode`` reads them.
 
     Returns:
         A :class:`ScoreResult`.
@@ -267,4 +277,10 @@ def score_files(
     _check_prefixes(pred_corpus, pred_tags, scheme, "predicted")
     report, scheme_read = score_tags(gold_tags, pred_tags, mode=mode, scheme=scheme, where=where)
     words = sum(map(len, gold_tags))
-    return ScoreResult(report, len(gold_tags), words, scheme_read, sources)
+    extra = None
+    if partial:
+        try:
+            extra = partial_report(gold_tags, pred_tags, mode=mode, scheme=scheme_read)
+        except ValueError as exc:
+            raise DataError(f"{exc} (tags read as {scheme_read})", where) from None
+    return ScoreResult(report, len(gold_tags), words, scheme_read, sources, extra)
