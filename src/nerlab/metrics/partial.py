@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,8 @@ KIND_NAMES = {
 
 Entity = tuple[str, int, int]
 """``(type, start, end_exclusive)`` in word positions of one sentence."""
+Counts = tuple[int, int, int, int, int]
+"""``(correct, incorrect, partial, missed, spurious)``."""
 
 
 @dataclass(frozen=True)
@@ -99,22 +101,12 @@ class MatchCounts:
         return 2 * (p * r) / (p + r) if (p + r) > 0 else 0.0
 
     def __add__(self, other: MatchCounts) -> MatchCounts:
-        return MatchCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return MatchCounts(*np.add(astuple(self), astuple(other)).tolist())
 
     def to_dict(self) -> dict[str, float | int]:
         """Counts, ``actual``, ``possible`` and the three scores."""
-        return {
-            "correct": self.correct,
-            "incorrect": self.incorrect,
-            "partial": self.partial,
-            "missed": self.missed,
-            "spurious": self.spurious,
-            "actual": self.actual,
-            "possible": self.possible,
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-        }
+        names = ("actual", "possible", "precision", "recall", "f1")
+        return asdict(self) | {n: getattr(self, n) for n in names}
 
 
 @dataclass(frozen=True)
@@ -210,7 +202,7 @@ def _overlaps(p: Entity, t: Entity, min_overlap: float) -> bool:
     return span > 0 and (span / (t[2] - t[1])) * 100.0 >= min_overlap
 
 
-def _bounded(true: list[Entity], pred: list[Entity], typed: bool, mo: float) -> MatchCounts:
+def _bounded(true: list[Entity], pred: list[Entity], typed: bool, mo: float) -> Counts:
     """``strict`` (typed) and ``exact``: a match needs the same boundaries (and type)."""
     matched: set[int] = set()
     correct = incorrect = spurious = 0
@@ -232,10 +224,10 @@ def _bounded(true: list[Entity], pred: list[Entity], typed: bool, mo: float) -> 
             matched.add(overlap)
         else:
             spurious += 1
-    return MatchCounts(correct, incorrect, 0, len(true) - len(matched), spurious)
+    return correct, incorrect, 0, len(true) - len(matched), spurious
 
 
-def _partial(true: list[Entity], pred: list[Entity], mo: float) -> MatchCounts:
+def _partial(true: list[Entity], pred: list[Entity], mo: float) -> Counts:
     """``partial``: any overlap, type ignored; exact boundaries are correct, others partial."""
     matched: set[int] = set()
     correct = partial = spurious = 0
@@ -257,10 +249,10 @@ def _partial(true: list[Entity], pred: list[Entity], mo: float) -> MatchCounts:
             matched.add(part)
         else:
             spurious += 1
-    return MatchCounts(correct, 0, partial, len(true) - len(matched), spurious)
+    return correct, 0, partial, len(true) - len(matched), spurious
 
 
-def _typed(true: list[Entity], pred: list[Entity], mo: float) -> MatchCounts:
+def _typed(true: list[Entity], pred: list[Entity], mo: float) -> Counts:
     """``type``: overlap with the same type; the closest boundaries win among several."""
     matched: set[int] = set()
     correct = incorrect = spurious = 0
@@ -284,19 +276,25 @@ def _typed(true: list[Entity], pred: list[Entity], mo: float) -> MatchCounts:
             matched.add(wrong)
         else:
             spurious += 1
-    return MatchCounts(correct, incorrect, 0, len(true) - len(matched), spurious)
+    return correct, incorrect, 0, len(true) - len(matched), spurious
+
+
+def _counts(true: list[Entity], pred: list[Entity], mo: float) -> list[Counts]:
+    """The counts of each schema, in :data:`SCHEMAS` order."""
+    return [
+        _bounded(true, pred, True, mo),
+        _bounded(true, pred, False, mo),
+        _partial(true, pred, mo),
+        _typed(true, pred, mo),
+    ]
 
 
 def match_counts(
     true: list[Entity], pred: list[Entity], min_overlap: float = 1.0
 ) -> dict[str, MatchCounts]:
     """The counts of each schema for one sentence's gold and predicted entities (in order)."""
-    return {
-        "strict": _bounded(true, pred, True, min_overlap),
-        "exact": _bounded(true, pred, False, min_overlap),
-        "partial": _partial(true, pred, min_overlap),
-        "type": _typed(true, pred, min_overlap),
-    }
+    counts = _counts(true, pred, min_overlap)
+    return {s: MatchCounts(*c) for s, c in zip(SCHEMAS, counts, strict=True)}
 
 
 def _kind(e: Entity, others: list[Entity]) -> str | None:
@@ -373,21 +371,19 @@ def report_from_entities(
 ) -> PartialReport:
     """:func:`partial_report` from entities already decoded, one list per sentence."""
     types = sorted({e[0] for sent in (*true_all, *pred_all) for e in sent})
-    zero = MatchCounts()
-    overall = dict.fromkeys(SCHEMAS, zero)
-    per_type = {t: dict.fromkeys(SCHEMAS, zero) for t in types}
+    # Summed as integer arrays (schemas x counts), turned into MatchCounts at the end.
+    overall = np.zeros((len(SCHEMAS), 5), dtype=np.int64)
+    per_type = {t: np.zeros((len(SCHEMAS), 5), dtype=np.int64) for t in types}
     kinds = {t: dict.fromkeys(KINDS, 0) for t in types}
     predicted = {t: dict.fromkeys(KINDS, 0) for t in types}
     for true, pred in zip(true_all, pred_all, strict=True):
         if not true and not pred:
             continue
-        for s, c in match_counts(true, pred, min_overlap).items():
-            overall[s] = overall[s] + c
+        overall += _counts(true, pred, min_overlap)
         for t in {e[0] for e in (*true, *pred)}:
             t_true = [e for e in true if e[0] == t]
             t_pred = [e for e in pred if e[0] == t]
-            for s, c in match_counts(t_true, t_pred, min_overlap).items():
-                per_type[t][s] = per_type[t][s] + c
+            per_type[t] += _counts(t_true, t_pred, min_overlap)
         gold_kinds, pred_kinds = entity_kinds(true, pred)
         for e, k in zip(true, gold_kinds, strict=True):
             kinds[e[0]][k] += 1
@@ -395,4 +391,9 @@ def report_from_entities(
             predicted[e[0]][k] += 1
             if k == "spurious":
                 kinds[e[0]][k] += 1
-    return PartialReport(overall, per_type, ErrorKinds(kinds, predicted), mode)
+
+    def named(counts: np.ndarray) -> dict[str, MatchCounts]:
+        return {s: MatchCounts(*c) for s, c in zip(SCHEMAS, counts.tolist(), strict=True)}
+
+    by_type = {t: named(c) for t, c in per_type.items()}
+    return PartialReport(named(overall), by_type, ErrorKinds(kinds, predicted), mode)
