@@ -1,0 +1,108 @@
+"""Helpers shared by the server tests (a plain module: conftest files are not importable
+reliably, several share the name ``conftest``)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from nerlab.inference import Predictor
+from nerlab.models.saved import ModelMeta, save_meta
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+READY_TIMEOUT_S = 60.0
+
+
+def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
+    """A token-classification head (9 CoNLL labels) on the tiny encoder, saved like nerlab."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    torch.manual_seed(1)
+    model = AutoModelForTokenClassification.from_pretrained(
+        encoder_dir,
+        num_labels=len(TINY_LABELS),
+        id2label=dict(enumerate(TINY_LABELS)),
+        label2id={lab: i for i, lab in enumerate(TINY_LABELS)},
+    )
+    with torch.no_grad():  # a larger random head gives confident, varied tags
+        model.classifier.weight.normal_(0.0, 2.0)
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
+    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
+    return out
+
+
+def load_predictor(folder: Path) -> Predictor:
+    """A fresh Predictor (an app owns its Predictor: it sets the token budget)."""
+    return Predictor.load(folder, precision="fp32")
+
+
+@contextmanager
+def client_for(app: FastAPI) -> Iterator[TestClient]:
+    """A test client with the app's lifespan running and the warm-up forward done."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "the app never became ready"
+            time.sleep(0.02)
+        yield client
+
+
+def loopback_socket() -> socket.socket:
+    """A listening socket on 127.0.0.1 at a free port (bound first: no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 in a thread; yields its base URL; stops it."""
+    import uvicorn
+
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            assert thread.is_alive(), "the server thread died while starting"
+            assert time.monotonic() < deadline, "the server never became ready"
+            if server.started and httpx.get(f"{url}/readyz").status_code == 200:
+                break
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def metric_value(text: str, name: str, labels: dict[str, str] | None = None) -> float:
+    """The value of one sample in Prometheus text output (0 when the series is absent)."""
+    wanted = labels or {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in wanted.items()):
+                return float(sample.value)
+    return 0.0
