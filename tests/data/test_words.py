@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nerlab.data import split_words
-from nerlab.data.words import _WORD_RE
+from nerlab.data.words import _WORD_RE, sentence_starts
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,21 @@ def test_same_words_as_the_stdlib_definition() -> None:
             expected = ["a", ch, "b"]
         got = [m.group() for m in _WORD_RE.finditer("a" + ch + "b")]
         assert got == expected, f"U+{cp:04X} ({cat})"
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        ("Angela Merkel visited Paris. She left.", ["She"]),
+        ("Mr. Smith left. He went to the U.S. Then he came back.", ["He"]),
+        ('He said "Hello." She said nothing.', ["She"]),
+        ("Really? (Yes.) Fine! 3.5 m. 2024 came.", ["(", "Fine", "3", "2024"]),
+        ("It costs 3.5 dollars. Dr. No left.", ["Dr"]),
+        ("no capital after. this stays one sentence", []),
+        ("", []),
+        ("One.", []),
+    ],
+)
+def test_sentence_starts(text: str, starts: list[str]) -> None:
+    words = [w for w, _, _ in split_words(text)]
+    assert [words[i] for i in sentence_starts(words)] == starts

@@ -24,6 +24,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import regex
 
 # Letters, digits and combining marks (\p{M}), as the ``regex`` module knows them, plus the
@@ -51,3 +53,55 @@ def split_words(text: str) -> list[tuple[str, int, int]]:
         [('EU', 0, 2), ('rejects', 3, 10), ('German', 11, 17), ('call', 18, 22), ('.', 22, 23)]
     """
     return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+_ENDS = frozenset(".!?…")
+_CLOSERS = frozenset("\"'”’»)]")
+_OPENERS = frozenset("\"'“‘«([")
+# Words that end with a full stop without ending a sentence (split_words splits "Mr." into
+# "Mr" "."): titles, and common abbreviations before a capitalised word.
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "gen", "col", "lt", "sgt"]
+    + ["capt", "rev", "hon", "gov", "sen", "rep", "pres", "inc", "ltd", "co", "corp", "no"]
+    + ["vs", "etc", "fig"]
+)
+
+
+def sentence_starts(words: Sequence[str]) -> list[int]:
+    """Indices of the words that start a new sentence inside a run of words (never 0).
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` (and any closing quotes or brackets after
+    it) when the next word starts with a capital letter or a digit, or is an opening quote
+    or bracket followed by one; a full stop after a single capital letter (``U . S .``,
+    ``J . Smith``) or a title or abbreviation (``Mr``, ``Dr``, ``Inc``...) ends none. Used to
+    cut long texts into model windows at sentence ends, so no sentence is split between two
+    windows.
+
+    Example:
+        >>> sentence_starts("Mr . Smith left . He went to the U . S . Then ...".split())
+        [5]
+    """
+    starts: list[int] = []
+    for i in range(1, len(words)):
+        if words[i] in _CLOSERS and words[i - 1] in _ENDS:
+            continue  # the quote or bracket closing the sentence, not opening the next
+        j = i - 1
+        while j > 0 and words[j] in _CLOSERS:
+            j -= 1
+        if words[j] not in _ENDS or not _starts_sentence(words, i):
+            continue
+        before = words[j - 1] if j > 0 else ""
+        initial = len(before) == 1 and before.isupper()
+        decimal = before.isdigit() and words[i][:1].isdigit() and j == i - 1
+        if words[j] == "." and (initial or decimal or before.lower() in _ABBREVIATIONS):
+            continue
+        starts.append(i)
+    return starts
+
+
+def _starts_sentence(words: Sequence[str], i: int) -> bool:
+    word = words[i]
+    if word in _OPENERS and i + 1 < len(words):
+        word = words[i + 1]
+    first = word[:1]
+    return first.isupper() or first.isdigit()

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from nerlab.data.alignment import Aggregation
-from nerlab.data.words import split_words
+from nerlab.data.words import sentence_starts, split_words
 from nerlab.errors import ConfigError
 from nerlab.inference.onnx import ONNX_FILE
 from nerlab.metrics import MODES
@@ -285,7 +286,7 @@ class Predictor:
         out: list[Tagged] = []
         for chunk in self._chunks([len(t) // 4 + 1 for t in texts]):
             spans = [split_words(texts[i]) for i in chunk]
-            out.extend(self._tagged([texts[i] for i in chunk], spans, progress))
+            out.extend(self._tagged([texts[i] for i in chunk], spans, progress, raw=True))
         return out
 
     def tag_words(
@@ -305,9 +306,34 @@ class Predictor:
         return out
 
     def _tagged(
-        self, texts: list[str], spans: list[list[tuple[str, int, int]]], progress: Progress | None
+        self,
+        texts: list[str],
+        spans: list[list[tuple[str, int, int]]],
+        progress: Progress | None,
+        *,
+        raw: bool = False,
     ) -> list[Tagged]:
-        ids, probs = self._word_predictions([[w for w, _, _ in s] for s in spans], progress)
+        words = [[w for w, _, _ in s] for s in spans]
+        if not raw:
+            ids, probs = self._word_predictions(words, progress)
+            return tagged(self._decoder, texts, spans, ids, probs, self.mode)
+        # A raw text may hold many sentences: each is predicted on its own, as the model was
+        # trained on single sentences. Run together in one long window, a tagger trained on
+        # CoNLL++ mis-tagged words at fixed positions past ~60 sub-tokens (issue 10's long
+        # text: 80 of 3,448 "Paris" tagged PER; none one sentence at a time).
+        pieces: list[list[str]] = []
+        counts = []  # sentences per text
+        for ws in words:
+            cuts = [0, *sentence_starts(ws), len(ws)]
+            pieces += [ws[a:b] for a, b in itertools.pairwise(cuts)]
+            counts.append(len(cuts) - 1)
+        piece_ids, piece_probs = self._word_predictions(
+            pieces, _scaled(progress, len(pieces), len(words))
+        )
+        ends = np.cumsum(counts).tolist()
+        starts = [0, *ends[:-1]]
+        ids = [np.concatenate(piece_ids[a:b]) for a, b in zip(starts, ends, strict=True)]
+        probs = [np.concatenate(piece_probs[a:b]) for a, b in zip(starts, ends, strict=True)]
         return tagged(self._decoder, texts, spans, ids, probs, self.mode)
 
     def _chunks(self, sizes: Sequence[int]) -> Iterator[list[int]]:
@@ -336,6 +362,22 @@ class Predictor:
         probs = (1.0 / np.exp(flat - peak).sum(axis=1)).astype(np.float32)
         cuts = np.cumsum(sizes)[:-1]
         return np.split(ids, cuts), np.split(probs, cuts)
+
+
+def _scaled(progress: Progress | None, parts: int, whole: int) -> Progress | None:
+    """A progress callback over ``parts`` that reports to ``progress`` in units of ``whole``."""
+    if progress is None:
+        return None
+    done = [0, 0]  # parts seen, whole units reported
+
+    def report(n: int) -> None:
+        done[0] += n
+        units = done[0] * whole // max(parts, 1)
+        if units > done[1]:
+            progress(units - done[1])
+            done[1] = units
+
+    return report
 
 
 def _recorded_precision(training: dict[str, Any], device: str) -> str:
