@@ -128,7 +128,7 @@ def test_unlabelled_file_has_no_scheme(write: Writer) -> None:
 
 
 def test_column_options_of_the_wrong_kind(fixtures: Path) -> None:
-    with pytest.raises(ConfigError, match="a CoNLL file.s columns are numbers"):
+    with pytest.raises(ConfigError, match=r"a CoNLL file.s columns are numbers"):
         load_corpus(fixtures / "iob1_4col.conll", tag_column="ner")
     with pytest.raises(ConfigError, match="header names, not numbers"):
         load_corpus(fixtures / "words.csv", tag_column=2)

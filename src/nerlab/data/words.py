@@ -61,9 +61,9 @@ _OPENERS = frozenset("\"'“‘«([")
 # Words that end with a full stop without ending a sentence (split_words splits "Mr." into
 # "Mr" "."): titles, and common abbreviations before a capitalised word.
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "gen", "col", "lt", "sgt"]
-    + ["capt", "rev", "hon", "gov", "sen", "rep", "pres", "inc", "ltd", "co", "corp", "no"]
-    + ["vs", "etc", "fig"]
+    {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "gen", "col", "lt", "sgt"}
+    | {"capt", "rev", "hon", "gov", "sen", "rep", "pres", "inc", "ltd", "co", "corp", "no"}
+    | {"vs", "etc", "fig"}
 )
 
 
