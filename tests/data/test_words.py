@@ -106,3 +106,12 @@ def test_same_words_as_the_stdlib_definition() -> None:
 def test_sentence_starts(text: str, starts: list[str]) -> None:
     words = [w for w, _, _ in split_words(text)]
     assert [words[i] for i in sentence_starts(words)] == starts
+
+
+def test_a_sentence_starts_after_whitespace_only() -> None:
+    text = "RAO Norilsky Nikel 0#NKEL.RUO had to pay. Then it paid."
+    spans = split_words(text)
+    words = [w for w, _, _ in spans]
+    spaced = [True] + [b[1] > a[2] for a, b in pairwise(spans)]
+    assert [words[i] for i in sentence_starts(words)] == ["RUO", "Then"]
+    assert [words[i] for i in sentence_starts(words, spaced)] == ["Then"]

@@ -71,14 +71,16 @@ _ABBREVIATIONS = frozenset(
 )
 
 
-def sentence_starts(words: Sequence[str]) -> list[int]:
+def sentence_starts(words: Sequence[str], spaced: Sequence[bool] | None = None) -> list[int]:
     """Indices of the words that start a new sentence inside a run of words (never 0).
 
     A sentence ends at ``.``, ``!``, ``?`` or ``…`` (and any closing quotes or brackets after
     it) when the next word starts with a capital letter, or is an opening quote or bracket
     followed by one; a full stop after a single letter (``U . S .``, ``J . Smith``), a word
     with a digit (``1 . Jesper``, ``W46 .``) or a title or abbreviation (``Mr``, ``Dr``,
-    ``Inc``, ``Jan``...) ends none, and a sentence has at least 4 words. The rules err towards
+    ``Inc``, ``Jan``...) ends none, and a sentence has at least 4 words. With ``spaced`` (for
+    each word, whether whitespace comes before it in the text), a sentence starts only after
+    whitespace: ``0#NKEL.RUO`` and ``U.S.`` are not cut. The rules err towards
     fewer ends: two sentences predicted together are what a missed end costs. The Predictor
     tags each sentence of a raw text on its own.
 
@@ -88,6 +90,8 @@ def sentence_starts(words: Sequence[str]) -> list[int]:
     """
     starts: list[int] = []
     for i in range(1, len(words)):
+        if spaced is not None and not spaced[i]:
+            continue
         if words[i] in _CLOSERS and words[i - 1] in _ENDS:
             continue  # the quote or bracket closing the sentence, not opening the next
         j = i - 1

@@ -323,8 +323,9 @@ class Predictor:
         # text: 80 of 3,448 "Paris" tagged PER; none one sentence at a time).
         pieces: list[list[str]] = []
         counts = []  # sentences per text
-        for ws in words:
-            cuts = [0, *sentence_starts(ws), len(ws)]
+        for ws, sp in zip(words, spans, strict=True):
+            spaced = [True] + [b[1] > a[2] for a, b in itertools.pairwise(sp)]
+            cuts = [0, *sentence_starts(ws, spaced), len(ws)]
             pieces += [ws[a:b] for a, b in itertools.pairwise(cuts)]
             counts.append(len(cuts) - 1)
         piece_ids, piece_probs = self._word_predictions(
