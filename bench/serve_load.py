@@ -36,6 +36,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from nerlab.serve.server import default_threads
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NERLAB_SHARED_DATA") or ROOT.parent / "shared" / "data")
 CONFIGS = ("batching", "no-batching", "hf-pipeline")
@@ -258,9 +260,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3, help="each round runs every server")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N texts")
     parser.add_argument(
-        "--threads", type=int, default=os.cpu_count() or 1, help="model threads, every server"
+        "--threads",
+        type=int,
+        default=default_threads(),
+        help="model threads of every server (default: nerlab serve's, the cores less one)",
     )
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--log-dir", default="/tmp")
@@ -268,40 +274,68 @@ def main() -> None:
     args = parser.parse_args()
 
     texts = read_texts(Path(args.data), args.limit)
+    configs = args.configs.split(",")
     print(f"machine: {machine()}")
     print(f"model: {args.model}; {len(texts)} texts; {args.clients} clients; "
-          f"{args.threads} model thread(s) per server; "
+          f"{args.threads} model thread(s) per server; {args.rounds} round(s) of "
           f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per server")  # fmt: skip
-    results = []
-    for config in args.configs.split(","):
-        result = run_config(config, args, texts)
-        results.append(result)
-        print(json.dumps(asdict(result)), flush=True)
-
-    print()
-    header = f"{'server':<12} {'requests':>8} {'errors':>6} {'lost':>4} {'p50 ms':>8} "
-    header += f"{'p99 ms':>8} {'texts/s':>8} {'exit':>4}"
-    print(header)
-    for r in results:
-        print(
-            f"{r.config:<12} {r.requests:>8} {r.errors:>6} {r.lost:>4} {r.p50_ms:>8.1f} "
-            f"{r.p99_ms:>8.1f} {r.texts_per_s:>8.1f} {r.exit_code!s:>4}"
-        )
-    by = {r.config: r for r in results}
-    verdicts = []
-    if "batching" in by:
-        for other, target in (("no-batching", 3.0), ("hf-pipeline", 5.0)):
-            if other in by and by[other].texts_per_s > 0:
-                ratio = by["batching"].texts_per_s / by[other].texts_per_s
-                verdict = "met" if ratio >= target else "MISSED"
-                verdicts.append(verdict)
-                print(f"batching / {other}: {ratio:.2f}x (target >= {target:g}x: {verdict})")
-    clean = all(r.errors == 0 and r.lost == 0 for r in results)
-    nerlab_exits = all(r.exit_code == 0 for r in results if r.config != "hf-pipeline")
-    print(f"0 errors and 0 lost: {clean}; nerlab servers exited 0 on SIGTERM: {nerlab_exits}")
+    rounds: list[dict[str, Result]] = []
+    for r in range(args.rounds):
+        # Each round runs every server back to back (the order rotates), so a ratio is taken
+        # between runs that saw the same background load on a shared machine.
+        order = configs[r % len(configs) :] + configs[: r % len(configs)]
+        rounds.append({})
+        for config in order:
+            result = run_config(config, args, texts)
+            rounds[-1][config] = result
+            print(f"round {r + 1}: {json.dumps(asdict(result))}", flush=True)
+    report(rounds, configs)
+    everything = [res for rnd in rounds for res in rnd.values()]
+    clean = all(res.errors == 0 and res.lost == 0 for res in everything)
+    exits = all(res.exit_code == 0 for res in everything if res.config != "hf-pipeline")
+    print(f"0 errors and 0 lost in every run: {clean}; nerlab servers exited 0 on SIGTERM: {exits}")
     if args.json:
-        Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-    sys.exit(0 if clean and nerlab_exits else 1)
+        rows = [
+            {"round": i + 1, **asdict(res)} for i, rnd in enumerate(rounds) for res in rnd.values()
+        ]
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    sys.exit(0 if clean and exits else 1)
+
+
+def report(rounds: list[dict[str, Result]], configs: list[str]) -> None:
+    """Per server the medians over rounds; the ratios per round and their median."""
+    print()
+    print(
+        f"{'server':<12} {'requests':>8} {'errors':>6} {'lost':>4} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'texts/s (median; min-max)':>27}"
+    )
+    for config in configs:
+        runs = [rnd[config] for rnd in rounds]
+        rates = [res.texts_per_s for res in runs]
+        print(
+            f"{config:<12} {sum(res.requests for res in runs):>8} "
+            f"{sum(res.errors for res in runs):>6} {sum(res.lost for res in runs):>4} "
+            f"{statistics.median(res.p50_ms for res in runs):>8.1f} "
+            f"{statistics.median(res.p99_ms for res in runs):>8.1f} "
+            f"{statistics.median(rates):>10.1f}; {min(rates):.1f}-{max(rates):.1f}"
+        )
+    if "batching" not in configs:
+        return
+    for other, target in (("no-batching", 3.0), ("hf-pipeline", 5.0)):
+        if other not in configs:
+            continue
+        ratios = [
+            rnd["batching"].texts_per_s / rnd[other].texts_per_s
+            for rnd in rounds
+            if rnd[other].texts_per_s > 0
+        ]
+        median = statistics.median(ratios)
+        verdict = "met" if median >= target else "MISSED"
+        each = ", ".join(f"{x:.2f}" for x in ratios)
+        print(
+            f"batching / {other}: {median:.2f}x median (rounds: {each}); "
+            f"target >= {target:g}x: {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from _serve_helpers import build_tiny_tagger, client_for, live_server, load_pred
 from nerlab.data.demo import load_demo
 from nerlab.inference import Predictor, export_onnx
 from nerlab.serve import ServeSettings, create_app
+from nerlab.serve.settings import CPU_BATCH_TOKENS
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -40,8 +41,9 @@ def onnx_dir(tagger_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="session")
 def reference(tagger_dir: Path) -> Predictor:
-    """The tiny tagger loaded as ``nerlab predict`` loads it (fp32), for comparisons."""
-    return Predictor.load(tagger_dir, precision="fp32")
+    """The tiny tagger as ``nerlab predict --precision fp32 --token-budget 256`` loads it: the
+    server's default batch budget on CPU, so both run the same forward calls."""
+    return Predictor.load(tagger_dir, precision="fp32", token_budget=CPU_BATCH_TOKENS)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import prometheus_client
 from _serve_helpers import metric_value
 
 from nerlab.inference import Predictor
+from nerlab.serve.settings import CPU_BATCH_TOKENS, batch_budget
 
 
 def test_entities_for_texts_match_the_predictor(make_client, reference: Predictor, texts) -> None:
@@ -66,7 +67,13 @@ def test_aggregation_and_mode_per_request(make_client, tagger_dir) -> None:
     client = make_client()
     for aggregation in ("first", "average", "max"):
         for mode in ("conlleval", "strict"):
-            ref = Predictor.load(tagger_dir, precision="fp32", aggregation=aggregation, mode=mode)
+            ref = Predictor.load(
+                tagger_dir,
+                precision="fp32",
+                aggregation=aggregation,
+                mode=mode,
+                token_budget=CPU_BATCH_TOKENS,
+            )
             body = {"texts": texts, "aggregation": aggregation, "mode": mode}
             got = client.post("/v1/entities", json=body).json()["results"][0]["entities"]
             assert got == ref.predict(texts)[0], (aggregation, mode)
@@ -84,7 +91,7 @@ def test_model_facts(make_client) -> None:
     assert info["entity_types"] == ["LOC", "MISC", "ORG", "PER"]
     assert info["max_length"] == 128
     assert (info["backend"], info["precision"]) == ("torch", "fp32")
-    assert info["batching"] is True and info["max_batch_tokens"] == 1024
+    assert info["batching"] is True and info["max_batch_tokens"] == CPU_BATCH_TOKENS
     assert info["limits"]["max_texts"] == 7
 
 
@@ -167,3 +174,10 @@ def test_unknown_route_and_method_answer_json(make_client) -> None:
     wrong = client.get("/v1/entities")
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "method_not_allowed"
+
+
+def test_the_default_batch_budget() -> None:
+    assert batch_budget(None, 1024) == CPU_BATCH_TOKENS  # CPU: small batches of like lengths
+    assert batch_budget(None, 128) == 128
+    assert batch_budget(None, 8192) == 8192  # a GPU budget is kept
+    assert batch_budget(512, 1024) == 512 and batch_budget(0, 1024) == 0

@@ -181,3 +181,12 @@ def _wait_ready(proc: subprocess.Popen, url: str, timeout: float = 120.0) -> Non
             pass
         time.sleep(0.1)
     raise AssertionError(f"the server was not ready within {timeout} s")
+
+
+def test_default_threads_leave_a_core_to_the_http_side() -> None:
+    from nerlab.serve.server import default_threads
+
+    assert default_threads(1, cores=2) == 1
+    assert default_threads(1, cores=1) == 1
+    assert default_threads(1, cores=16) == 15
+    assert default_threads(4, cores=16) == 3

@@ -1,7 +1,8 @@
 """The server gives what ``nerlab predict`` and ``Predictor.predict`` give on the same texts.
 
-One request holding all texts is one batch, so it runs exactly the forward calls predict runs:
-equal to the last bit. Texts from concurrent requests share batches with other requests' texts;
+One request holding all texts is one batch, so it runs exactly the forward calls predict runs
+with the same token budget (``--token-budget 256``, the server's default on CPU): equal to the
+last bit. Texts from concurrent requests share batches with other requests' texts;
 their padding then differs from predict's, and PyTorch's fp32 results move by float rounding
 (scores are rounded to 6 decimals, so a score can differ by 1e-6); entities, labels and offsets
 are identical. ONNX Runtime's results do not depend on padding: equal to the last bit there too.
@@ -19,10 +20,12 @@ from _serve_helpers import live_server, load_predictor, metric_value
 from nerlab.cli.main import run_cli
 from nerlab.inference import Predictor
 from nerlab.serve import ServeSettings, create_app
+from nerlab.serve.settings import CPU_BATCH_TOKENS
 
 
 def test_one_request_equals_nerlab_predict(make_client, tagger_dir: Path, texts, capsys) -> None:
     args = ["predict", str(tagger_dir), "--precision", "fp32"]
+    args += ["--token-budget", str(CPU_BATCH_TOKENS)]  # the server's default batch budget
     for text in texts:
         args += ["--text", text]
     assert run_cli(args) == 0

@@ -37,8 +37,8 @@ def serve_command(
     max_batch_tokens: Annotated[
         int | None,
         typer.Option(
-            help="Token budget of a batch across requests (default: the model's, 1024 on "
-            "CPU); 0 turns batching off (one text per forward)."
+            help="Token budget of a batch across requests (default: 256 on CPU); 0 turns "
+            "batching off (one text per forward)."
         ),
     ] = None,
     max_wait_ms: Annotated[
@@ -63,7 +63,9 @@ def serve_command(
         list[str] | None,
         typer.Option(help="Allow browser calls from this origin (repeatable); CORS is off."),
     ] = None,
-    threads: Annotated[int, typer.Option(help="CPU threads per worker (0: cores / workers).")] = 0,
+    threads: Annotated[
+        int, typer.Option(help="Model threads per worker (0: cores less one, / workers).")
+    ] = 0,
     graceful_timeout: Annotated[
         float, typer.Option(help="Seconds requests in flight may take after SIGTERM.")
     ] = 30.0,

@@ -40,7 +40,7 @@ from nerlab.serve.schemas import (
     ModelInfo,
     Status,
 )
-from nerlab.serve.settings import ServeSettings
+from nerlab.serve.settings import ServeSettings, batch_budget
 
 if TYPE_CHECKING:
     from nerlab.inference import Predictor
@@ -81,9 +81,11 @@ class ApiError(Exception):
 def create_app(predictor: Predictor, settings: ServeSettings | None = None) -> FastAPI:
     """Build the app around a loaded Predictor (the server owns it from now on).
 
-    The app sets ``predictor.token_budget`` to ``settings.max_batch_tokens`` (when given and
-    batching is on), so one batch is one forward call. Starting the app (its lifespan) starts
-    the batching thread and a warm-up forward; ``/readyz`` answers 200 once that is done.
+    With batching on, the app sets ``predictor.token_budget`` to the batch budget, so a batch
+    is one forward call: ``settings.max_batch_tokens``, or by default
+    :data:`~nerlab.serve.settings.CPU_BATCH_TOKENS` for a Predictor with a CPU budget (a GPU
+    one keeps its own). Starting the app (its lifespan) starts the batching thread and a
+    warm-up forward; ``/readyz`` answers 200 once that is done.
 
     Args:
         predictor: the model, loaded with :meth:`~nerlab.inference.Predictor.load`.
@@ -93,9 +95,9 @@ def create_app(predictor: Predictor, settings: ServeSettings | None = None) -> F
         The FastAPI app; run it with uvicorn (``nerlab serve`` does) or a test client.
     """
     settings = settings or ServeSettings()
-    if settings.batching and settings.max_batch_tokens:
-        predictor.token_budget = settings.max_batch_tokens
-    budget = predictor.token_budget if settings.batching else 0
+    budget = batch_budget(settings.max_batch_tokens, predictor.token_budget)
+    if budget:
+        predictor.token_budget = budget
     metrics = ServeMetrics()
     batcher = Batcher(
         predictor, max_batch_tokens=budget, max_wait_ms=settings.max_wait_ms, metrics=metrics

@@ -175,42 +175,66 @@ class Batcher:
         return self._thread is not None and self._thread.is_alive()
 
     def _collect(self, first: Job, stopping: bool) -> tuple[list[Job], bool]:
-        """``first`` and the later jobs that fit its batch; whether a stop was seen."""
+        """``first`` and the waiting jobs that fit its batch; whether a stop was seen.
+
+        Every job already waiting is a candidate (at most ``max_concurrent_requests``); if they
+        hold less work than the budget, more are awaited until the first job's wait is over.
+        The batch is then filled with the compatible candidates closest in length to
+        ``first``, so padding stays small; the rest wait, in arrival order, for the next batch
+        (the oldest job always goes first, so none waits for ever).
+        """
         self._measure(first)
-        batch = [first]
         if not self.batching:
-            return batch, stopping
-        count, longest = len(first.lengths), max(first.lengths, default=0)
-        deadline = first.arrived + self.max_wait
-        skipped: list[Job] = []
-        pending = deque(self._held)
+            return [first], stopping
+        waiting: list[Job | object] = [*self._held]
         self._held.clear()
+        while True:  # everything already queued, without waiting
+            try:
+                waiting.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        candidates: list[Job] = []
+        others: list[Job] = []
+        work = sum(first.lengths)
+        deadline = first.arrived + self.max_wait
         while True:
-            if pending:
-                job: Job | object = pending.popleft()
-            else:
+            if waiting:
+                job = waiting.pop(0)
+            elif work < self.max_batch_tokens and not stopping:
                 wait = deadline - time.monotonic()
                 try:
                     job = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
+            else:
+                break
             if job is _STOP:
                 stopping = True
-                break
+                continue
             assert isinstance(job, Job)
             if job.key != first.key:
-                skipped.append(job)
+                others.append(job)
                 continue
             self._measure(job)
-            new_longest = max(longest, *job.lengths) if job.lengths else longest
-            if (count + len(job.lengths)) * new_longest > self.max_batch_tokens:
-                skipped.append(job)
-                break
-            batch.append(job)
-            count, longest = count + len(job.lengths), new_longest
-        self._held.extend(skipped)
-        self._held.extend(pending)
+            candidates.append(job)
+            work += sum(job.lengths)
+        batch = self._fill(first, candidates)
+        chosen = {id(job) for job in batch}
+        left = [job for job in candidates if id(job) not in chosen] + others
+        self._held.extend(sorted(left, key=lambda job: job.arrived))
         return batch, stopping
+
+    def _fill(self, first: Job, candidates: list[Job]) -> list[Job]:
+        """``first`` plus the candidates closest to it in length that keep the batch's padded
+        size (``texts * longest``) within the budget."""
+        batch = [first]
+        count, longest = len(first.lengths), max(first.lengths, default=0)
+        for job in sorted(candidates, key=lambda job: abs(max(job.lengths, default=0) - longest)):
+            wider = max(longest, max(job.lengths, default=0))
+            if (count + len(job.lengths)) * wider <= self.max_batch_tokens:
+                batch.append(job)
+                count, longest = count + len(job.lengths), wider
+        return batch
 
     def _measure(self, job: Job) -> None:
         """Estimate the sub-tokens of each input, as windows the engine would batch."""

@@ -78,7 +78,7 @@ def serve(
         precision: PyTorch precision (``auto``, ``bf16``, ``fp16``, ``fp32``).
         backend: ``auto`` (ONNX if the folder has ``model.onnx``), ``torch`` or ``onnx``.
         settings: batching, limits and security.
-        threads: CPU threads per worker for the model (default: cores / workers).
+        threads: CPU threads per worker for the model (default: :func:`default_threads`).
         log_level: uvicorn's log level.
         access_log: log one line per request.
 
@@ -98,9 +98,9 @@ def serve(
         "access_log": access_log,
         "timeout_graceful_shutdown": settings.graceful_timeout_s,
     }
+    threads = threads or default_threads(workers)
     if workers == 1:
-        if threads is not None:
-            _set_torch_threads(threads)
+        _set_torch_threads(threads)
         app = build_app(
             model_dir, precision=precision, backend=backend, settings=settings, threads=threads
         )
@@ -113,7 +113,7 @@ def serve(
         "precision": precision,
         "backend": backend,
         "settings": {**asdict(settings), "cors_origins": list(settings.cors_origins)},
-        "threads": threads or max(1, (os.cpu_count() or 1) // workers),
+        "threads": threads,
     }
     previous = os.environ.get(SPEC_ENV)
     os.environ[SPEC_ENV] = json.dumps(spec)
@@ -139,6 +139,22 @@ def worker_app() -> FastAPI:
         settings=ServeSettings(**settings),
         threads=int(spec["threads"]),
     )
+
+
+def default_threads(workers: int = 1, cores: int | None = None) -> int:
+    """Model threads per worker: the cores less one, shared by the workers.
+
+    One core is left to the HTTP side (the event loop parses, validates and answers while a
+    batch runs): on 2 cores, 2 model threads and the event loop oversubscribe the CPU, and
+    OpenMP's waiting threads then slow every forward (bench/serve_load.py measured 10x fewer
+    texts/s with 2 threads than with 1 on a 2-core machine).
+
+    Example:
+        >>> default_threads(1, cores=2), default_threads(1, cores=16), default_threads(2, 16)
+        (1, 15, 7)
+    """
+    cores = cores or os.cpu_count() or 1
+    return max(1, (cores - 1) // workers)
 
 
 def _set_torch_threads(threads: int) -> None:
