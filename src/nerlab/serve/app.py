@@ -124,7 +124,8 @@ def create_app(predictor: Predictor, settings: ServeSettings | None = None) -> F
     app.state.metrics = metrics
     app.state.settings = settings
     _add_error_handlers(app)
-    _add_api_routes(app, predictor, settings, batcher, metrics)
+    _add_entities_route(app, settings, batcher, metrics)
+    _add_status_routes(app, predictor, settings, batcher, metrics)
     add_page_routes(app)
     _add_middleware(app, settings, metrics)
     _document_settings(app, settings)
@@ -163,14 +164,10 @@ def _version() -> str:
         return "0"
 
 
-def _add_api_routes(
-    app: FastAPI,
-    predictor: Predictor,
-    settings: ServeSettings,
-    batcher: Batcher,
-    metrics: ServeMetrics,
+def _add_entities_route(
+    app: FastAPI, settings: ServeSettings, batcher: Batcher, metrics: ServeMetrics
 ) -> None:
-    info = _model_info(predictor, settings, batcher.max_batch_tokens)
+    """``POST /v1/entities``: check, admit (or 429), queue, await, answer."""
     admitted = 0
 
     @app.post(
@@ -211,6 +208,17 @@ def _add_api_routes(
             metrics.in_flight.dec()
         results = [_result(t, kind) for t in tagged]
         return JSONResponse({"model": settings.model_name, "results": results})
+
+
+def _add_status_routes(
+    app: FastAPI,
+    predictor: Predictor,
+    settings: ServeSettings,
+    batcher: Batcher,
+    metrics: ServeMetrics,
+) -> None:
+    """``/v1/model``, ``/healthz``, ``/readyz`` and ``/metrics``."""
+    info = _model_info(predictor, settings, batcher.max_batch_tokens)
 
     @app.get(
         "/v1/model",
