@@ -278,5 +278,5 @@ def oov_shares(
         count_subtokens: sub-tokens of each word of a list (called once, on the distinct words).
     """
     vocab = sorted({w for s in words for w in s})
-    pieces = dict(zip(vocab, count_subtokens(vocab), strict=True))
+    pieces = dict(zip(vocab, count_subtokens(vocab) if vocab else [], strict=True))
     return [sum(pieces[w] >= 3 for w in s) / len(s) if s else 0.0 for s in words]

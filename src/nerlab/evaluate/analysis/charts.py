@@ -86,16 +86,12 @@ def probe_chart(names: Sequence[str], original: Sequence[float], probed: Sequenc
     ax.bar([x - 0.2 for x in xs], original, width=0.4, label="original", color="#9e9e9e")
     bars = ax.bar([x + 0.2 for x in xs], probed, width=0.4, label="probed", color="#3f7fbf")
     for bar, o, p in zip(bars, original, probed, strict=True):
+        label = f"drop\n{o - p:.2f}"
         ax.text(
-            bar.get_x() + bar.get_width() / 2,
-            p + 0.02,
-            f"{p - o:+.2f}",
-            ha="center",
-            va="bottom",
-            fontsize=7,
+            bar.get_x() + bar.get_width() / 2, p + 0.02, label, ha="center", va="bottom", fontsize=7
         )
     ax.set_xticks(list(xs), list(names), rotation=30, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.15)
+    ax.set_ylim(0, 1.25)
     ax.set_ylabel("score")
     ax.legend(fontsize=8, loc="lower left")
     ax.set_title("probes: score and drop", fontsize=9)
