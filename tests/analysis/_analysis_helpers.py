@@ -6,8 +6,6 @@ from pathlib import Path
 
 from nerlab.data.demo import load_demo
 
-TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-
 
 def write_conll(path: Path, sentences: list[tuple[list[str], list[str]]]) -> Path:
     """Write ``word TAG`` lines (independent of nerlab's writer)."""

@@ -6,35 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _analysis_helpers import TINY_LABELS, demo, write_conll
-
-from nerlab.models.saved import ModelMeta, save_meta
-
-
-def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
-    """A random token-classification head (9 CoNLL labels) on the tiny encoder."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    torch.manual_seed(1)
-    model = AutoModelForTokenClassification.from_pretrained(
-        encoder_dir,
-        num_labels=len(TINY_LABELS),
-        id2label=dict(enumerate(TINY_LABELS)),
-        label2id={lab: i for i, lab in enumerate(TINY_LABELS)},
-    )
-    with torch.no_grad():
-        model.classifier.weight.normal_(0.0, 2.0)
-    model.save_pretrained(out)
-    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
-    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
-    return out
-
-
-@pytest.fixture(scope="session")
-def tagger_dir(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny random tagger (no training record: TRAIN must be given)."""
-    return build_tiny_tagger(tiny_encoder_dir, tmp_path_factory.mktemp("analysis-tagger"))
+from _analysis_helpers import demo, write_conll
 
 
 @pytest.fixture(scope="session")

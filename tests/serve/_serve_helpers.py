@@ -15,34 +15,12 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from nerlab.inference import Predictor
-from nerlab.models.saved import ModelMeta, save_meta
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 READY_TIMEOUT_S = 60.0
-
-
-def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
-    """A token-classification head (9 CoNLL labels) on the tiny encoder, saved like nerlab."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    torch.manual_seed(1)
-    model = AutoModelForTokenClassification.from_pretrained(
-        encoder_dir,
-        num_labels=len(TINY_LABELS),
-        id2label=dict(enumerate(TINY_LABELS)),
-        label2id={lab: i for i, lab in enumerate(TINY_LABELS)},
-    )
-    with torch.no_grad():  # a larger random head gives confident, varied tags
-        model.classifier.weight.normal_(0.0, 2.0)
-    model.save_pretrained(out)
-    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
-    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
-    return out
 
 
 def load_predictor(folder: Path) -> Predictor:

