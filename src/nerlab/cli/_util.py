@@ -7,18 +7,32 @@ tables here are drawn from those rows, like the text, Markdown and HTML renderer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nerlab.inference.predictor import BACKENDS
 from nerlab.metrics.render import COLUMNS, cells
 from nerlab.metrics.scores import Row
+from nerlab.models.precision import PRECISION_CHOICES
 
 if TYPE_CHECKING:
     from nerlab.metrics import ScoreResult
     from nerlab.tasks import Evaluation
+
+
+# Options shared by the commands that load a model for prediction (predict, serve).
+PrecisionOption = Annotated[
+    Literal[PRECISION_CHOICES],  # type: ignore[valid-type]
+    typer.Option(help="PyTorch only; auto: bf16 where the CPU/GPU runs it natively."),
+]
+BackendOption = Annotated[
+    Literal[BACKENDS],  # type: ignore[valid-type]
+    typer.Option(help="auto: onnx if the folder has model.onnx."),
+]
 
 
 def parse_column(value: str | int) -> int | str:

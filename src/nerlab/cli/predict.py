@@ -13,14 +13,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from nerlab.cli._util import BackendOption, PrecisionOption
 from nerlab.errors import ConfigError, DataError
 from nerlab.files import atomic_write, check_output_file
 from nerlab.inference.batch import PredictStats, predict_file, predict_texts
 from nerlab.inference.documents import INPUT_FORMATS, Source, parse_shard
-from nerlab.inference.predictor import AGGREGATIONS, BACKENDS, Predictor
+from nerlab.inference.predictor import AGGREGATIONS, Predictor
 from nerlab.inference.render import OUTPUT_FORMATS
 from nerlab.metrics import MODES
-from nerlab.models.precision import PRECISION_CHOICES
 from nerlab.models.saved import model_files
 
 
@@ -69,14 +69,8 @@ def predict_command(
     shard: Annotated[
         str | None, typer.Option(help="Only the I-th of N contiguous slices, e.g. 2/8.")
     ] = None,
-    precision: Annotated[
-        Literal[PRECISION_CHOICES],  # type: ignore[valid-type]
-        typer.Option(help="PyTorch only; auto: bf16 where the CPU/GPU runs it fast."),
-    ] = "auto",
-    backend: Annotated[
-        Literal[BACKENDS],  # type: ignore[valid-type]
-        typer.Option(help="auto: onnx if the folder has model.onnx."),
-    ] = "auto",
+    precision: PrecisionOption = "auto",
+    backend: BackendOption = "auto",
     aggregation: Annotated[
         Literal[AGGREGATIONS],  # type: ignore[valid-type]
         typer.Option(help="Sub-token scores to word scores."),

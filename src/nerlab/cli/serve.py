@@ -13,8 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nerlab.inference.predictor import BACKENDS
-from nerlab.models.precision import PRECISION_CHOICES
+from nerlab.cli._util import BackendOption, PrecisionOption
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -26,14 +25,8 @@ def serve_command(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes (each loads the model).")] = 1,
-    precision: Annotated[
-        Literal[PRECISION_CHOICES],  # type: ignore[valid-type]
-        typer.Option(help="PyTorch only; auto: bf16 where the CPU/GPU runs it fast."),
-    ] = "auto",
-    backend: Annotated[
-        Literal[BACKENDS],  # type: ignore[valid-type]
-        typer.Option(help="auto: onnx if the folder has model.onnx."),
-    ] = "auto",
+    precision: PrecisionOption = "auto",
+    backend: BackendOption = "auto",
     max_batch_tokens: Annotated[
         int | None,
         typer.Option(
