@@ -3,44 +3,18 @@ their tables and charts. A missing browser fails the test with the way to instal
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from _browser import chromium
 from nerlab.evaluate.analysis import analyze, run_probes
-
-CHROMIUM = os.environ.get("NERLAB_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL = (
-    "the browser tests need Debian's chromium at {path} (bash scripts/install.sh installs it, or "
-    "sudo apt-get install chromium; NERLAB_CHROMIUM=/path/to/chromium points elsewhere) and the "
-    "playwright package (pip install -e '.[test]')"
-)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(INSTALL.format(path=CHROMIUM))
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(INSTALL.format(path=CHROMIUM))
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, page_path: Path, shot: Path) -> tuple[object, list[str]]:

@@ -8,7 +8,6 @@ The first test leaves a screenshot, ``page.png``, in its tmp folder (its path is
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,20 +17,10 @@ import httpx
 import pytest
 from _serve_helpers import live_server, load_predictor
 
+from _browser import chromium
 from nerlab.inference import Predictor
 from nerlab.serve import ServeSettings, create_app
 
-CHROMIUM = Path(os.environ.get("NERLAB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SENTENCE = "Angela Merkel visited Paris with EU officials ."
 TIMEOUT_MS = 30_000
 
@@ -39,22 +28,8 @@ TIMEOUT_MS = 30_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Chromium, headless; fails (does not skip) when it is not installed."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"no chromium at {CHROMIUM}: the browser tests need Debian's chromium. Install it "
-            "with `apt-get install chromium` (scripts/install.sh does), or point "
-            "NERLAB_CHROMIUM at a chromium executable."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

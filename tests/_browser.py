@@ -1,0 +1,50 @@
+"""A real browser for the tests of web pages: Debian's chromium driven by playwright.
+
+A missing browser or playwright is a test FAILURE that says how to install it, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("NERLAB_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags chromium keeps calling out of this closed network.
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL = (
+    "the browser tests need Debian's chromium at {path} (bash scripts/install.sh installs it, or "
+    "sudo apt-get install chromium; NERLAB_CHROMIUM=/path/to/chromium points elsewhere) and the "
+    "playwright package (pip install -e '.[test]')"
+)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless chromium (a playwright Browser), closed afterwards."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(INSTALL.format(path=CHROMIUM))
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(INSTALL.format(path=CHROMIUM))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
