@@ -21,7 +21,7 @@ from typing import Any
 from nerlab.config import TrainConfig
 from nerlab.errors import ConfigError
 from nerlab.files import check_output_dir, write_text_atomic
-from nerlab.models.saved import NERLAB_CONFIG
+from nerlab.models.saved import NERLAB_CONFIG, WEIGHT_FILES
 
 RUN_FILE = "nerlab_run.json"
 CHECKPOINTS = "checkpoints"
@@ -29,7 +29,6 @@ METRICS_FILE = "metrics.jsonl"
 CURVE_FILE = "learning_curve.png"
 RUN_CARD = "README.md"
 REPORTS = "reports"
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
 #: Everything ``nerlab train`` writes into its output folder, as (names, what they are): the
 #: one list behind both the layout above and what ``--overwrite`` may remove. Names are
@@ -43,7 +42,6 @@ RUN_LAYOUT: tuple[tuple[tuple[str, ...], str], ...] = (
             *WEIGHT_FILES,
             "model-*-of-*.safetensors",
             "pytorch_model-*-of-*.bin",
-            "pytorch_model.bin.index.json",
             "training_args.bin",
         ),
         "the model: a plain transformers folder",
