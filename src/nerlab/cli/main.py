@@ -18,6 +18,7 @@ from nerlab.cli import (
     data,
     evaluate,
     export,
+    features,
     models,
     predict,
     probe,
@@ -25,6 +26,7 @@ from nerlab.cli import (
     serve,
     tokenize,
     train,
+    xlingual,
 )
 from nerlab.errors import NerlabError
 
@@ -49,6 +51,8 @@ for _module in (
     serve,
     analyze,
     probe,
+    features,
+    xlingual,
 ):
     _module.register(app)
 
