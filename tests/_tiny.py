@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+TINY_CLASSES = ["anger", "fear", "joy", "love", "sadness", "surprise"]
 
 
 def build_tiny_encoder(out: Path, max_position_embeddings: int = 128) -> Path:
@@ -50,3 +52,55 @@ def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
     AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
     save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
     return out
+
+
+def build_tiny_classifier(
+    folder: Path,
+    labels: list[str] | None = None,
+    multi_label: bool = False,
+    encoder_dir: Path | None = None,
+) -> Path:
+    """A random sequence-classification head on a tiny BERT, saved as nerlab saves a text
+    classifier (``nerlab_config.json`` with task ``text-classification``).
+
+    Args:
+        folder: where to write it.
+        labels: class names in id order (default: the six emotions of :data:`TINY_CLASSES`).
+        multi_label: a multi-label head (``problem_type`` ``multi_label_classification``,
+            thresholds 0.5 recorded).
+        encoder_dir: a tiny encoder to start from (a fresh one, built in a temporary folder,
+            if not given).
+    """
+    if encoder_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            encoder = build_tiny_encoder(Path(tmp))
+            return build_tiny_classifier(folder, labels, multi_label, encoder)
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from nerlab.models.saved import ModelMeta, save_meta
+
+    labels = list(labels or TINY_CLASSES)
+    folder = Path(folder)
+    torch.manual_seed(2)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        encoder_dir,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lab: i for i, lab in enumerate(labels)},
+        problem_type="multi_label_classification" if multi_label else "single_label_classification",
+    )
+    with torch.no_grad():  # a larger random head gives varied, confident classes
+        model.classifier.weight.normal_(0.0, 2.0)
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(folder)
+    extra = {
+        "multi_label": multi_label,
+        "thresholds": [0.5] * len(labels) if multi_label else None,
+        "long_text": "truncate",
+    }
+    meta = ModelMeta(
+        labels=labels, scheme=None, max_length=128, task="text-classification", extra=extra
+    )
+    save_meta(folder, meta)
+    return folder

@@ -8,9 +8,21 @@ from pathlib import Path
 import pytest
 
 from _paths import shared_data_dir
-from _tiny import TINY_LABELS, build_tiny_encoder, build_tiny_tagger
+from _tiny import (
+    TINY_CLASSES,
+    TINY_LABELS,
+    build_tiny_classifier,
+    build_tiny_encoder,
+    build_tiny_tagger,
+)
 
-__all__ = ["TINY_LABELS", "build_tiny_encoder", "build_tiny_tagger"]
+__all__ = [
+    "TINY_CLASSES",
+    "TINY_LABELS",
+    "build_tiny_classifier",
+    "build_tiny_encoder",
+    "build_tiny_tagger",
+]
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +35,15 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tagger_dir(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder of a tiny random BERT tagger (max length 128) with nerlab_config.json."""
     return build_tiny_tagger(tiny_encoder_dir, tmp_path_factory.mktemp("tiny-tagger"))
+
+
+@pytest.fixture(scope="session")
+def classifier_dir(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny random BERT text classifier (the six emotions of ``TINY_CLASSES``,
+    single-label, max length 128) with nerlab_config.json."""
+    return build_tiny_classifier(
+        tmp_path_factory.mktemp("tiny-classifier"), encoder_dir=tiny_encoder_dir
+    )
 
 
 @pytest.fixture(scope="session")
