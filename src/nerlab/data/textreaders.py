@@ -71,11 +71,11 @@ def check_label_kinds(corpus: TextCorpus) -> None:
                 first = (example, label)
             elif label.isdigit() != first[1].isdigit():
                 ex, seen = first
-                kinds = {True: "a class id (a number)", False: "a label name"}
+                kinds = {True: "a class id (a number)", False: "a name"}
                 raise DataError(
-                    f"label {label!r} is {kinds[label.isdigit()]}, but line {ex.line} has "
-                    f"{kinds[seen.isdigit()]} {seen!r}: a label column holds names or class "
-                    "ids, not both; write every label as its name",
+                    f"label {label!r} is {kinds[label.isdigit()]}, but the label {seen!r} of "
+                    f"line {ex.line} is {kinds[seen.isdigit()]}: a label column holds names or "
+                    "class ids, not both; write every label as its name",
                     example.path,
                     example.line,
                 )
@@ -308,13 +308,10 @@ def read_tabular_texts(
                 continue  # a blank line holds no row
             n = reader.line_num
             if len(row) != len(header):
-                raise DataError(
-                    f"expected {len(header)} fields as in the header, found {len(row)}: {row!r}"[
-                        :200
-                    ],
-                    path,
-                    n,
-                )
+                quote = any("\n" in f for f in row)
+                hint = '; a quote (") opened in a field and closed lines later?' if quote else ""
+                found = f"found {len(row)}: {repr(row)[:160]}{hint}"
+                raise DataError(f"expected {len(header)} fields as in the header, {found}", path, n)
             _empty_text(row[ti], path, n)
             labels = parse_label(row[li], sep, path, n) if li is not None else []
             extra = {
