@@ -1,6 +1,8 @@
 """The Predictor: the one loaded-model object. Load a trained model once (PyTorch or ONNX),
-then tag raw texts or pre-split words, fast; training's dev scoring, ``nerlab evaluate``,
-``predict`` and the server all go through it.
+then tag raw texts or pre-split words (a token-classification model), or classify texts (a
+text-classification model), fast; training's dev scoring, ``nerlab evaluate``, ``predict`` and
+the server all go through it. ``predictor.task.name`` says which kind of model it holds; a
+method of the other kind raises a ConfigError that names the one to use.
 
 A thin layer over :func:`nerlab.models.engine.predict_word_logits` (windows, length sorting,
 token budget, sub-token aggregation), which it feeds with either PyTorch
@@ -14,7 +16,10 @@ token budget, sub-token aggregation), which it feeds with either PyTorch
   (:class:`nerlab.tasks.token_classification.EntityDecoder`, ``mode`` ``"conlleval"``
   (lenient) or ``"strict"``) in one vectorised call per chunk of inputs;
 - inputs are processed in chunks of at most :attr:`Predictor.chunk_words` words, which bounds
-  memory on inputs of any size while keeping enough sentences together for length sorting.
+  memory on inputs of any size while keeping enough sentences together for length sorting;
+- a text classifier goes through :func:`nerlab.models.engine.predict_text_logits` (whole texts,
+  the same batching; long texts truncated or windowed as the model was trained) and
+  :meth:`Predictor.classify` turns probabilities into labels and per-class scores.
 
 Example:
     >>> predictor = Predictor.load("runs/minilm-conllpp")
@@ -41,17 +46,20 @@ from nerlab.models.engine import (
     CPU_TOKEN_BUDGET,
     GPU_TOKEN_BUDGET,
     Forward,
+    predict_text_logits,
     predict_word_logits,
 )
 from nerlab.models.saved import ModelMeta, read_meta
-from nerlab.tasks import Task, task_for
+from nerlab.tasks import Task, TextClassification, task_for
+from nerlab.tasks.text_classification import Classification
 from nerlab.tasks.token_classification import Entity, EntityDecoder, Tagged, tagged
 
 BACKENDS = ("auto", "torch", "onnx")
 AGGREGATIONS = ("first", "average", "max")
 Progress = Callable[[int], None]
 
-__all__ = ["Entity", "Predictor", "Tagged"]
+__all__ = ["Classification", "Entity", "Predictor", "Tagged"]
+_TOKEN_TASK = "token-classification"
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
@@ -61,7 +69,8 @@ def _check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
 
 
 class Predictor:
-    """A loaded model that predicts entities for texts and tags for pre-split words.
+    """A loaded model that predicts entities for texts and tags for pre-split words, or (a text
+    classifier) the classes of texts.
 
     Build one with :meth:`load` (a folder) or :meth:`from_model` (a model in memory). Attributes
     set there can be changed afterwards (for example ``predictor.token_budget = 4096``).
@@ -111,6 +120,7 @@ class Predictor:
         self.chunk_words = chunk_words
         self.stride = stride
         self._decoder = EntityDecoder(meta.labels, meta.scheme)
+        self._tagger = self.task.name == _TOKEN_TASK
 
     @classmethod
     def load(
@@ -128,7 +138,8 @@ class Predictor:
         """Load a model folder written by ``nerlab train`` or ``nerlab export --onnx``.
 
         Args:
-            model_dir: the folder (a plain transformers token-classification folder works too).
+            model_dir: the folder (a plain transformers token- or sequence-classification folder
+                works too).
             precision: ``auto`` (bf16 where the hardware runs it fast, else fp32), ``bf16``,
                 ``fp16`` (CUDA) or ``fp32``; PyTorch only (an ONNX model runs as exported).
                 ``None``: the precision the model was trained and scored with.
@@ -219,13 +230,32 @@ class Predictor:
         """The model's labels, in id order."""
         return list(self.meta.labels)
 
+    def _require_tagger(self, method: str) -> None:
+        if not self._tagger:
+            raise ConfigError(
+                f"{method}() is for token-classification (NER) models, and this model is a "
+                f"{self.task.name} model (classes: {', '.join(self.meta.labels[:10])}); use "
+                "classify(texts) for its classes, or text_scores(texts) for the raw scores"
+            )
+
+    def _require_classifier(self, method: str) -> TextClassification:
+        if not isinstance(self.task, TextClassification):
+            raise ConfigError(
+                f"{method}() is for text-classification models, and this model is a "
+                f"{self.task.name} model; use predict(texts) for its entities, or "
+                "predict_words(sentences) for one tag per word"
+            )
+        return self.task
+
     def word_scores(
         self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
     ) -> list[np.ndarray]:
         """Per sentence, the ``(words, labels)`` scores (logits) of every word, in input order.
 
         Empty sentences get a ``(0, labels)`` array. This is what evaluation and analysis use.
+        Token-classification models only.
         """
+        self._require_tagger("word_scores")
         if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
             raise ConfigError("word_scores() takes a list of sentences, each a list of words")
         n_labels = len(self.meta.labels)
@@ -260,6 +290,7 @@ class Predictor:
         Returns:
             Per text, its entities in text order, each ``{start, end, label, text, score}``.
         """
+        self._require_tagger("predict")
         return [t.entities for t in self.tag_texts(texts, progress=progress)]
 
     def predict_words(
@@ -271,6 +302,7 @@ class Predictor:
             >>> predictor.predict_words([["EU", "rejects", "German", "call"]])
             [['B-ORG', 'O', 'B-MISC', 'O']]
         """
+        self._require_tagger("predict_words")
         if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
             raise ConfigError("predict_words() takes a list of sentences, each a list of words")
         tags: list[list[str]] = []
@@ -281,6 +313,7 @@ class Predictor:
 
     def tag_texts(self, texts: Sequence[str], *, progress: Progress | None = None) -> list[Tagged]:
         """Words, tags and entities of each raw text (what :meth:`predict` returns, and more)."""
+        self._require_tagger("tag_texts")
         if isinstance(texts, str):
             raise ConfigError("predict() takes a list of texts; wrap a single text as [text]")
         out: list[Tagged] = []
@@ -293,6 +326,7 @@ class Predictor:
         self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
     ) -> list[Tagged]:
         """Like :meth:`tag_texts` for pre-split words; ``text`` is the words joined by spaces."""
+        self._require_tagger("tag_words")
         out: list[Tagged] = []
         for chunk in self._chunks([len(s) for s in sentences]):
             texts, spans = [], []
@@ -304,6 +338,74 @@ class Predictor:
                 texts.append(" ".join(sentences[i]))
             out.extend(self._tagged(texts, spans, progress))
         return out
+
+    def text_scores(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """The ``(texts, classes)`` scores (logits) of each text, in input order.
+
+        Long texts are read as the model was trained (``long_text``: truncated, or the mean
+        over windows). Text-classification models only; evaluation uses this.
+
+        Args:
+            texts: the texts (any strings; an empty one is scored too).
+            progress: called with the number of texts finished, as they finish.
+        """
+        task = self._require_classifier("text_scores")
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise ConfigError("text_scores() takes a list of texts; wrap a single text as [text]")
+        out = np.zeros((len(texts), len(self.meta.labels)), dtype=np.float32)
+        for chunk in self._chunks([len(t) // 4 + 1 for t in texts]):
+            logits = predict_text_logits(
+                [texts[i] for i in chunk],
+                self.tokenizer,
+                self.forward,
+                self.meta.max_length,
+                token_budget=self.token_budget,
+                max_batch_size=self.max_batch_size,
+                long_text=task.long_text,
+                stride=self.stride,
+                progress=progress,
+            )
+            out[chunk] = logits
+        return out
+
+    def probabilities(
+        self, texts: Sequence[str], *, progress: Progress | None = None
+    ) -> np.ndarray:
+        """The ``(texts, classes)`` probabilities: softmax over classes, or one sigmoid per
+        class for a multi-label model. Text-classification models only."""
+        task = self._require_classifier("probabilities")
+        return task.probabilities(self.text_scores(texts, progress=progress))
+
+    def classify(
+        self,
+        texts: Sequence[str],
+        *,
+        top_k: int | None = None,
+        progress: Progress | None = None,
+    ) -> list[Classification]:
+        """The classes of each text, in input order.
+
+        Args:
+            texts: the texts.
+            top_k: keep the ``top_k`` most probable classes in ``scores`` (``None``: all).
+            progress: called with the number of texts finished, as they finish.
+
+        Returns:
+            Per text ``{label, score, labels, scores}``: the most probable class and its
+            probability, the predicted classes (multi-label: all at or above their
+            thresholds), and class -> probability, most probable first.
+
+        Example:
+            >>> predictor.classify(["i feel so happy today"], top_k=2)
+            [{'label': 'joy', 'score': 0.98, 'labels': ['joy'],
+              'scores': {'joy': 0.98, 'love': 0.01}}]
+        """
+        task = self._require_classifier("classify")
+        if top_k is not None and (
+            not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1
+        ):
+            raise ConfigError(f"top_k must be a whole number >= 1 (or None for all), not {top_k!r}")
+        return task.classify(self.probabilities(texts, progress=progress), top_k)
 
     def _tagged(
         self,

@@ -2,8 +2,10 @@
 
 ``nerlab train`` writes the folder; everything that consumes a model reads it through
 :func:`read_meta`, :func:`load_tokenizer` and :func:`load_torch_model` (the Predictor does;
-nothing else loads a model). A plain Hugging Face token-classification folder (no
-``nerlab_config.json``) loads too: the labels come from its ``id2label``.
+nothing else loads a model). A plain Hugging Face token- or sequence-classification folder (no
+``nerlab_config.json``) loads too: the task comes from its head (``*ForTokenClassification``,
+``*ForSequenceClassification``), the labels from its ``id2label``, and for a classifier
+whether it is multi-label from its ``problem_type``.
 
 Every way a folder can be broken is a :class:`~nerlab.errors.ModelError` naming the folder and
 the file: no or invalid ``config.json``, no tokenizer files (transformers would otherwise
@@ -13,7 +15,6 @@ build a five-token vocabulary and tag every word ``[UNK]``), unreadable weights.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +35,13 @@ WEIGHT_FILES = (
 # A fast tokenizer needs tokenizer.json, or a vocabulary it can be converted from.
 _VOCAB_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model")
 _TOKENIZER_FILES = (*_VOCAB_FILES, "tokenizer_config.json", "special_tokens_map.json")
+# The transformers heads nerlab runs, by architecture suffix, and their task names.
+HEAD_TASKS = {
+    "ForTokenClassification": "token-classification",
+    "ForSequenceClassification": "text-classification",
+}
+TEXT_TASK = "text-classification"
+_LONG_TEXT = ("truncate", "windows")
 
 
 @dataclass
@@ -41,12 +49,15 @@ class ModelMeta:
     """What nerlab needs to know about a trained model (``nerlab_config.json``).
 
     Attributes:
-        task: ``"token-classification"``: picks the task (its decoding and evaluation).
+        task: ``"token-classification"`` or ``"text-classification"``: picks the task (its
+            decoding and evaluation).
         labels: label names in id order.
-        scheme: ``"IOB2"`` for span (entity) labels, ``None`` for plain tags (POS).
+        scheme: ``"IOB2"`` for span (entity) labels, ``None`` for plain tags (POS) and for
+            text classifiers.
         max_length: the longest input in sub-tokens, special tokens included.
         base_model: the encoder it was fine-tuned from, if known.
-        extra: everything else recorded at training time (data, training config, scores).
+        extra: everything else recorded at training time (data, training config, scores;
+            a text classifier's ``multi_label``, ``thresholds`` and ``long_text``).
     """
 
     labels: list[str]
@@ -94,7 +105,12 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def _task_of(folder: Path, config: dict[str, Any]) -> str:
     """The task of a transformers head, from its architecture: ``BertForTokenClassification``
-    -> ``token-classification`` (which tasks nerlab runs is :data:`nerlab.tasks.TASKS`'s say)."""
+    -> ``token-classification``, ``BertForSequenceClassification`` -> ``text-classification``.
+
+    Raises:
+        ModelError: no architecture, or a head of a task nerlab does not run (a bare encoder,
+            a masked-LM head, ...).
+    """
     archs = config.get("architectures") or []
     if isinstance(archs, str):  # hand-edited: one name instead of a list of names
         archs = [archs]
@@ -105,12 +121,13 @@ def _task_of(folder: Path, config: dict[str, Any]) -> str:
         )
     archs = [str(a) for a in archs]
     for arch in archs:
-        head = re.search(r"For([A-Z]\w+)$", arch)
-        if head:
-            return re.sub(r"(?<!^)(?=[A-Z])", "-", head.group(1)).lower()
+        for suffix, task in HEAD_TASKS.items():
+            if arch.endswith(suffix):
+                return task
     raise ModelError(
         f"{folder} holds a {', '.join(archs) or 'model without a task head'}, not a "
-        "token-classification model; train one with `nerlab train` first."
+        "token-classification model (*ForTokenClassification) nor a text-classification model "
+        "(*ForSequenceClassification); train one with `nerlab train` first."
     )
 
 
@@ -131,7 +148,7 @@ def read_meta(folder: str | Path) -> ModelMeta:
     if not cfg_path.is_file():
         raise ModelError(
             f"{folder} is not a model folder: it has no config.json. Give the output folder of "
-            "`nerlab train` or any transformers token-classification model folder."
+            "`nerlab train` or any transformers token- or sequence-classification model folder."
         )
     config = read_json(cfg_path)
     task = _task_of(folder, config)
@@ -148,6 +165,12 @@ def read_meta(folder: str | Path) -> ModelMeta:
             )
         meta = ModelMeta(**known, extra=data)
         _check_meta(meta, nerlab_path, _config_labels(cfg_path, config))
+        if meta.task != task:
+            raise ModelError(
+                f"{nerlab_path}: 'task' is {meta.task!r}, but the model head in config.json is "
+                f"for {task}; the two files come from different models: copy the whole model "
+                "folder again"
+            )
         meta.max_length = min(meta.max_length, limit)
         return meta
     labels = _config_labels(cfg_path, config)
@@ -157,13 +180,19 @@ def read_meta(folder: str | Path) -> ModelMeta:
             "folder of `nerlab train` (it has nerlab_config.json) or a folder whose config.json "
             "maps label ids to names"
         )
-    span = any(lab.startswith(_SPAN_PREFIXES) for lab in labels)
+    text = task == TEXT_TASK
+    span = not text and any(lab.startswith(_SPAN_PREFIXES) for lab in labels)
+    extra: dict[str, Any] = {}
+    if text:
+        multi = config.get("problem_type") == "multi_label_classification"
+        extra = {"multi_label": multi, "thresholds": None, "long_text": "truncate"}
     meta = ModelMeta(
         labels=labels,
         scheme="IOB2" if span else None,
         max_length=limit,
         task=task,
         base_model=config.get("_name_or_path"),
+        extra=extra,
     )
     _check_meta(meta, cfg_path, labels)
     return meta
@@ -235,6 +264,32 @@ def _check_meta(meta: ModelMeta, path: Path, config_labels: list[str] | None) ->
         if not isinstance(meta.extra.get(key) or {}, dict):
             raise bad(f"{key!r} must be a JSON object, not {meta.extra[key]!r}")
     _check_training(meta.training, bad)
+    if meta.task == TEXT_TASK:
+        _check_classifier(meta, bad)
+
+
+def _check_classifier(meta: ModelMeta, bad: Callable[[str], ModelError]) -> None:
+    """A text classifier's settings: multi-label flag, per-label thresholds, long texts."""
+    extra = meta.extra
+    if meta.scheme is not None:
+        raise bad(f"a text classifier has no tag 'scheme', not {meta.scheme!r}")
+    if not isinstance(extra.get("multi_label", False), bool):
+        raise bad(f"'multi_label' must be true or false, not {extra['multi_label']!r}")
+    thresholds = extra.get("thresholds")
+    if thresholds is not None and (
+        not isinstance(thresholds, list)
+        or len(thresholds) != len(meta.labels)
+        or not all(
+            isinstance(t, int | float) and not isinstance(t, bool) and 0 <= t <= 1
+            for t in thresholds
+        )
+    ):
+        raise bad(
+            f"'thresholds' must be null or {len(meta.labels)} numbers in [0, 1] (one per "
+            f"label), not {thresholds!r}"
+        )
+    if extra.get("long_text", "truncate") not in _LONG_TEXT:
+        raise bad(f"'long_text' must be one of {', '.join(_LONG_TEXT)}, not {extra['long_text']!r}")
 
 
 def _check_training(training: dict[str, Any], bad: Callable[[str], ModelError]) -> None:

@@ -8,9 +8,13 @@ from __future__ import annotations
 from nerlab.errors import ModelError
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks.base import Evaluation, Task
+from nerlab.tasks.text_classification import TextClassification
 from nerlab.tasks.token_classification import TokenClassification
 
-TASKS: dict[str, type[Task]] = {TokenClassification.name: TokenClassification}
+TASKS: dict[str, type[Task]] = {
+    TokenClassification.name: TokenClassification,
+    TextClassification.name: TextClassification,
+}
 
 
 def task_for(meta: ModelMeta) -> Task:
@@ -28,4 +32,4 @@ def task_for(meta: ModelMeta) -> Task:
     return cls.from_meta(meta)
 
 
-__all__ = ["TASKS", "Evaluation", "Task", "TokenClassification", "task_for"]
+__all__ = ["TASKS", "Evaluation", "Task", "TextClassification", "TokenClassification", "task_for"]
