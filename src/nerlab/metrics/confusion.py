@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from nerlab.metrics.entity_report import get_entities
 
 NONE = "O"  # the row/column of the confusion matrix for "no entity" (missed / spurious)
@@ -25,23 +27,44 @@ class Confusion:
     unmatched predicted span overlapping it most. Unmatched gold spans count in column ``O``
     (missed), unmatched predicted spans in row ``O`` (spurious).
 
+    Text classes (:mod:`nerlab.metrics.classification`) use the same type with ``none=None``:
+    every text has a gold and a predicted class, so there is no ``O`` row or column.
+
     Attributes:
         labels: the entity types, sorted, then ``O``; rows and columns in this order.
         matrix: ``matrix[i][j]`` = spans of gold type ``labels[i]`` predicted as ``labels[j]``.
+        none: the label of "no entity" (the last one), or ``None`` for text classes.
+        totals: what :meth:`normalized` divides row ``i`` by; ``None``: the row's sum. (Multi-label
+            rows are texts with gold label ``i``, counted once per predicted label.)
     """
 
     labels: list[str]
     matrix: list[list[int]]
+    none: str | None = NONE
+    totals: list[int] | None = None
+
+    def normalized(self) -> list[list[float]]:
+        """Each row divided by its total (scikit-learn's ``normalize="true"``; 0 for an empty
+        row): the share of the gold items of a label given each predicted label."""
+        counts = np.asarray(self.matrix, dtype=np.float64).reshape(len(self.labels), -1)
+        totals = counts.sum(axis=1) if self.totals is None else np.asarray(self.totals, float)
+        out = np.zeros_like(counts)
+        np.divide(counts, totals[:, None], out=out, where=totals[:, None] != 0)
+        return out.tolist()
 
     def to_dict(self) -> dict[str, Any]:
-        rows = dict(zip(self.labels, self.matrix, strict=True))
-        return {
+        out: dict[str, Any] = {
             "labels": self.labels,
             "rows": "gold",
             "columns": "predicted",
             "matrix": self.matrix,
+        }
+        if self.none is None:
+            return out | {"normalized": self.normalized()}
+        rows = dict(zip(self.labels, self.matrix, strict=True))
+        return out | {
             "missed": {t: rows[t][-1] for t in self.labels[:-1]},
-            "spurious": dict(zip(self.labels[:-1], rows[NONE][:-1], strict=True)),
+            "spurious": dict(zip(self.labels[:-1], rows[self.none][:-1], strict=True)),
         }
 
 

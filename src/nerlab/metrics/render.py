@@ -18,6 +18,8 @@ def cells(row: Row, digits: int = 4) -> list[str]:
     """The cells of a row after its name, in :data:`COLUMNS` order, formatted."""
     s = row.scores
     nums = [f"{x:.{digits}f}" for x in (s.precision, s.recall, s.f1)]
+    if row.f1_only:
+        nums[:2] = ["", ""]
     return [*nums, str(s.support), str(s.predicted), str(s.correct)]
 
 
@@ -28,10 +30,8 @@ def to_text(rows: Sequence[Row], digits: int = 4) -> str:
     lines = [head, ""]
     for r in rows:
         s = r.scores
-        lines.append(
-            f"{r.name:>{width}}  {s.precision:>9.{digits}f} {s.recall:>9.{digits}f} "
-            f"{s.f1:>9.{digits}f} {s.support:>9}"
-        )
+        p, rc = ("", "") if r.f1_only else (f"{s.precision:.{digits}f}", f"{s.recall:.{digits}f}")
+        lines.append(f"{r.name:>{width}}  {p:>9} {rc:>9} {s.f1:>9.{digits}f} {s.support:>9}")
         if r.section_end:
             lines.append("")
     return "\n".join(lines).rstrip("\n")

@@ -41,11 +41,14 @@ class Row:
         name: ``PER``, ``micro avg``...
         scores: the numbers.
         section_end: the last row of a section (renderers draw a rule or a blank line after it).
+        f1_only: a row of one number shown in the F1 column only, like scikit-learn's
+            ``accuracy`` line (single-label micro precision = recall = F1 = accuracy).
     """
 
     name: str
     scores: Scores
     section_end: bool = False
+    f1_only: bool = False
 
 
 def report_rows(per_item: dict[str, Scores], averages: list[tuple[str, Scores]]) -> list[Row]:
