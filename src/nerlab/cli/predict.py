@@ -84,10 +84,18 @@ def predict_command(
     ] = 0,
     threads: Annotated[int, typer.Option(help="CPU threads (0: one per core).")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at an unreadable line.")] = False,
+    engine: Annotated[
+        Literal["local", "ray"],
+        typer.Option(help="ray: INPUT is a folder of JSONL/Parquet files, --output a folder."),
+    ] = "local",
+    ray_actors: Annotated[int, typer.Option(help="--engine ray: model actors.")] = 1,
+    ray_batch_size: Annotated[int, typer.Option(help="--engine ray: rows per batch.")] = 256,
 ) -> None:
     """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin.
 
-    Unreadable lines are reported on stderr and skipped, unless --strict.
+    Unreadable lines are reported on stderr and skipped, unless --strict. With --engine ray
+    (pip install 'nerlab[ray]'), every JSONL/Parquet file of the INPUT folder is tagged by
+    Ray Data actors (--threads cores each) into the --output folder, one file per input.
     """
     shard_spec = parse_shard(shard)
     if input is not None and str(input) == "-":
@@ -98,6 +106,22 @@ def predict_command(
         raise ConfigError("--shard applies to an INPUT file or stdin, not to --text")
     if threads < 0 or token_budget < 0:
         raise ConfigError("--threads and --token-budget must be 0 (default) or positive")
+    if engine == "ray":
+        options = {"precision": precision, "backend": backend, "aggregation": aggregation}
+        options |= {"mode": mode, "token_budget": token_budget or None}
+        used = {"--text": bool(text), "--shard": shard is not None, "--strict": strict}
+        used |= {"--format": format != "jsonl", "--input-format": input_format != "auto"}
+        _predict_with_ray(
+            model,
+            input,
+            output,
+            [k for k, v in used.items() if v],
+            options,
+            ray_actors,
+            ray_batch_size,
+            threads,
+        )
+        return
     if not text and input is None and (sys.stdin is None or sys.stdin.closed):
         raise ConfigError("no input: standard input is closed; give an INPUT file or --text")
     if input is not None:
@@ -176,6 +200,45 @@ def _summary(err: Console, stats: PredictStats, output: Path | None) -> None:
     bad = f", {stats.errors} unreadable line(s) skipped" if stats.errors else ""
     err.print(
         f"{stats.documents} document(s), {stats.entities} entities{bad}{where}", highlight=False
+    )
+
+
+def _predict_with_ray(
+    model: Path,
+    input: Path | None,
+    output: Path | None,
+    refused: list[str],
+    options: dict[str, object],
+    actors: int,
+    batch_size: int,
+    threads: int,
+) -> None:
+    """``--engine ray``: a folder in, a folder out (nerlab.integrations.ray_job)."""
+    from nerlab.integrations.ray_job import predict_folder
+
+    if input is None or output is None:
+        raise ConfigError("--engine ray reads an INPUT folder and writes an --output folder")
+    if refused:
+        raise ConfigError(f"{', '.join(refused)} cannot be used with --engine ray")
+    err = Console(stderr=True)
+    stats = predict_folder(
+        model,
+        input,
+        output,
+        actors=actors,
+        num_cpus=threads or 1,
+        batch_size=batch_size,
+        on_error=lambda msg: err.print(
+            f"[yellow]skipped:[/] {escape(msg)}", highlight=False, soft_wrap=True
+        ),
+        **options,
+    )
+    bad = f", {stats.errors} unreadable row(s) kept with an error" if stats.errors else ""
+    left = f", {len(stats.skipped)} file(s) left out" if stats.skipped else ""
+    err.print(
+        f"{stats.files} file(s), {stats.documents} document(s), {stats.entities} "
+        f"entities{bad}{left} -> {output}",
+        highlight=False,
     )
 
 
