@@ -9,7 +9,18 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "nerlab"
 # Lowest first; a package may import itself and anything before it. The top-level modules
 # errors, config and files may be imported by every layer.
-LAYERS = ["data", "metrics", "models", "tasks", "inference", "evaluate", "training", "serve", "cli"]
+LAYERS = [
+    "data",
+    "metrics",
+    "models",
+    "tasks",
+    "inference",
+    "evaluate",
+    "training",
+    "serve",
+    "integrations",
+    "cli",
+]
 SHARED = {"errors", "config", "files", "__init__", "__main__"}
 
 
