@@ -410,7 +410,8 @@ def test_detect_task_options(write: Writer, tmp_path: Path) -> None:
     assert detect_task(csv_path, text_column="body", tag_column="tag") == TOKEN_TASK
     jl = write("a.jsonl", _jsonl({"text": "a", "y": "joy"}))
     assert detect_task(jl) == TOKEN_TASK and detect_task(jl, label_column="y") == TEXT_TASK
-    assert detect_task(tmp_path / "missing.txt") == TOKEN_TASK
+    assert detect_task(tmp_path / "missing.txt") == TOKEN_TASK  # the NER reader names it
+    assert detect_task(tmp_path / ("x" * 300 + ".txt")) == TOKEN_TASK  # name too long
 
 
 def test_detect_task_hf(hf_dirs: dict[str, Path], tmp_path: Path) -> None:

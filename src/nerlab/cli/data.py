@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nerlab.cli._describe_texts import choose_task, describe_texts_cmd
 from nerlab.cli._util import parse_column
 from nerlab.data.demo import DEMO_SPLITS, demo_path
 from nerlab.data.describe import Description, SubtokenCounter, describe
+from nerlab.data.textio import TEXT_TASK
 from nerlab.data.writers import convert_file
+from nerlab.errors import ConfigError
 
 data_app = typer.Typer(
     name="data",
@@ -132,8 +135,51 @@ def describe_cmd(
         typer.Option("--model", help="Count sentences longer than this model's maximum length."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+    task: Annotated[
+        str,
+        typer.Option(
+            "--task", help="auto (detect from the data), token-classification, text-classification."
+        ),
+    ] = "auto",
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Classification: text column (text).")
+    ] = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option("--label-column", help="Classification: label column (label, labels)."),
+    ] = None,
+    label_sep: Annotated[
+        str | None,
+        typer.Option("--label-sep", help="Classification: split labels at this (multi-label)."),
+    ] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option("--plots", help="Classification: write class balance and length PNGs here."),
+    ] = None,
 ) -> None:
-    """Describe data files: sizes, entities per type, lengths, scheme, leakage across splits."""
+    """Describe data files: sizes, entities per type (NER) or classes (text classification),
+    lengths, scheme, duplicates and leakage across splits."""
+    tags = None if tag_column == "-1" else parse_column(tag_column)
+    chosen = choose_task(
+        task, list(files or []), text_column=text_column, label_column=label_column, tag_column=tags
+    )
+    if chosen == TEXT_TASK:
+        describe_texts_cmd(
+            files,
+            text_column=text_column,
+            label_column=label_column,
+            label_sep=label_sep,
+            fmt=fmt,
+            model=model,
+            as_json=as_json,
+            plots=plots,
+        )
+        return
+    if plots is not None or text_column or label_column or label_sep:
+        raise ConfigError(
+            "--plots, --text-column, --label-column and --label-sep are for text-classification "
+            "data; these files hold token-classification (NER) data"
+        )
     paths = list(files) if files else [demo_path(s) for s in DEMO_SPLITS]
     counter, max_length = model_subtoken_counter(model) if model else (None, None)
     desc = describe(

@@ -173,14 +173,22 @@ def detect_task(
     - any other file whose non-blank lines all read ``text;label`` with a one-word label and
       are not CoNLL rows (no ``-DOCSTART-``, no ``word ... TAG`` rows).
 
-    Everything else is token classification, including a path that does not exist (the NER
-    reader then says what is wrong with it).
+    Everything else is token classification, including a path that does not exist or cannot
+    be read (the NER reader then says what is wrong with it).
 
     Example:
         >>> detect_task("emotion/train.txt"), detect_task("eng.train")
         ('text-classification', 'token-classification')
     """
-    path = Path(path)
+    try:
+        return _detect_task(Path(path), text_column, label_column, tag_column)
+    except (OSError, DataError):  # a name too long, no permission: the reader will say so
+        return TOKEN_TASK
+
+
+def _detect_task(
+    path: Path, text_column: str | None, label_column: str | None, tag_column: int | str | None
+) -> str:
     if path.is_dir():
         from nerlab.data.textio_hf import hf_is_text
 
