@@ -25,6 +25,19 @@ from nerlab.models.precision import PRECISION_CHOICES
 # Fields that control how a run is started, not what the run is: they may differ between an
 # interrupted run and its resumption.
 RUN_CONTROL = ("overwrite", "resume", "keep_checkpoints")
+TOKEN_TASK = "token-classification"
+TEXT_TASK = "text-classification"
+TASK_CHOICES = ("auto", TOKEN_TASK, TEXT_TASK)
+CLASS_WEIGHT_CHOICES = ("none", "balanced")
+LONG_TEXT_CHOICES = ("truncate", "windows")
+# Options that only text classification reads, with their defaults.
+TEXT_OPTIONS: dict[str, Any] = {
+    "text_column": None,
+    "label_column": None,
+    "label_sep": None,
+    "class_weights": "none",
+    "long_text": "truncate",
+}
 
 
 @dataclass
@@ -45,10 +58,46 @@ class TrainConfig:
     train: str | None = field(
         default=None, metadata={"help": "Training data (CoNLL, JSONL, CSV/TSV, HF); none: demo."}
     )
+    task: str = field(
+        default="auto",
+        metadata={
+            "help": "auto (from the training data; demo: NER), token-classification (NER, "
+            "POS) or text-classification.",
+            "choices": TASK_CHOICES,
+        },
+    )
     dev: str | None = field(default=None, metadata={"help": "Dev data: scored every epoch."})
     test: str | None = field(default=None, metadata={"help": "Test data: scored at the end."})
     tag_column: int | str = field(
         default=-1, metadata={"help": "Tag column: CoNLL index (-1: last) or CSV/HF name."}
+    )
+    text_column: str | None = field(
+        default=None,
+        metadata={"help": "Text classification: text column/key of CSV/TSV, JSONL, HF (text)."},
+    )
+    label_column: str | None = field(
+        default=None,
+        metadata={"help": "Text classification: label column/key (label, else labels)."},
+    )
+    label_sep: str | None = field(
+        default=None,
+        metadata={"help": "Text classification: split labels at this string (multi-label)."},
+    )
+    class_weights: str = field(
+        default="none",
+        metadata={
+            "help": "Text classification: loss weights per class; balanced: n / (classes * "
+            "count), for imbalanced data.",
+            "choices": CLASS_WEIGHT_CHOICES,
+        },
+    )
+    long_text: str = field(
+        default="truncate",
+        metadata={
+            "help": "Text classification: texts over the maximum length are truncated "
+            "(counted, reported) or read as windows (logits averaged).",
+            "choices": LONG_TEXT_CHOICES,
+        },
     )
     train_limit: int | None = field(
         default=None, metadata={"help": "Use only the first N training sentences."}
@@ -167,6 +216,13 @@ class TrainConfig:
             raise ConfigError(
                 f"precision {self.precision!r} is not one of: {', '.join(PRECISION_CHOICES)}"
             )
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise ConfigError(
+                    f"{f.name} {getattr(self, f.name)!r} is not one of: {', '.join(choices)}"
+                )
+        self._check_task_options()
         if self.max_length is not None and self.max_length < 8:
             raise ConfigError(f"max_length must be >= 8 sub-tokens, got {self.max_length}")
         if self.train_limit is not None and self.train_limit < 1:
@@ -179,6 +235,33 @@ class TrainConfig:
             raise ConfigError("--overwrite and --resume exclude each other: pick one")
         if not str(self.output).strip():
             raise ConfigError("output must name a folder")
+
+    def text_options_given(self) -> list[str]:
+        """The text-classification options set to something other than their default."""
+        return [k for k, default in TEXT_OPTIONS.items() if getattr(self, k) != default]
+
+    def token_options_given(self) -> list[str]:
+        """The token-classification options set to something other than their default."""
+        given = ["tag_column"] if self.tag_column != -1 else []
+        return given + (["label_all_subtokens"] if self.label_all_subtokens else [])
+
+    def _check_task_options(self) -> None:
+        """Options of one task given with the other task forced: an error, never ignored."""
+        for name in ("text_column", "label_column", "label_sep"):
+            value = getattr(self, name)
+            if value is not None and not str(value).strip():
+                raise ConfigError(f"{name} must not be empty")
+        if self.task == TOKEN_TASK and self.text_options_given():
+            raise ConfigError(
+                f"{', '.join(self.text_options_given())}: text-classification option(s), but "
+                "task is token-classification; drop them, or use task text-classification"
+            )
+        if self.task == TEXT_TASK and self.token_options_given():
+            raise ConfigError(
+                f"{', '.join(self.token_options_given())}: token-classification option(s), but "
+                "task is text-classification; drop them (use text_column / label_column for "
+                "text data)"
+            )
 
 
 def read_options(path: str | Path) -> dict[str, Any]:
@@ -209,9 +292,15 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "output": (str, Path),
     "model": (str,),
     "train": (str, Path, type(None)),
+    "task": (str,),
     "dev": (str, Path, type(None)),
     "test": (str, Path, type(None)),
     "tag_column": (int, str),
+    "text_column": (str, type(None)),
+    "label_column": (str, type(None)),
+    "label_sep": (str, type(None)),
+    "class_weights": (str,),
+    "long_text": (str,),
     "train_limit": (int, type(None)),
     "epochs": (int, float),
     "learning_rate": (int, float),

@@ -60,6 +60,13 @@ def render_evaluation(ev: Evaluation, console: Console, name: str = "", digits: 
 
     prefix = f"{name}: " if name else ""
     if not isinstance(ev, TaggingEvaluation):
+        from nerlab.tasks.text_classification.evaluation import ClassificationEvaluation
+
+        if isinstance(ev, ClassificationEvaluation):
+            from nerlab.cli._classification import render_classification
+
+            render_classification(ev, console, name=name)
+            return
         console.print(f"{prefix}{ev.primary_metric}: {ev.main_score:.{digits}f}")
         return
     words = sum(map(len, ev.gold))

@@ -30,6 +30,8 @@ def _option_type(f: Field[Any]) -> Any:
     """The CLI type of a config field: its own, ``str`` for ``int | str``, a Literal of choices."""
     if f.name == "precision":
         return Literal[PRECISION_CHOICES]  # type: ignore[valid-type]
+    if f.metadata.get("choices"):
+        return Literal[tuple(f.metadata["choices"])]  # type: ignore[valid-type]
     hint = _HINTS[f.name]
     args = set(typing.get_args(hint)) - {type(None)}
     if args == {int, str}:
@@ -89,7 +91,8 @@ def config_from_options(options: dict[str, Any]) -> TrainConfig:
 
 
 def train_cmd(**options: Any) -> None:
-    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) and save it to --output."""
+    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) or text classification
+    and save it to --output."""
     from nerlab.cli._progress import TrainProgress
     from nerlab.training import train
     from nerlab.training.run import interrupt_message

@@ -38,9 +38,16 @@ class LossMeter:
         return mean
 
 
+# What the stock Trainer adds to an evaluation's metrics (not scores of the task).
+_TRAINER_KEYS = ("loss", "runtime", "samples_per_second", "steps_per_second", "epoch")
+
+
 def _dev_row(metrics: dict[str, float]) -> dict[str, float]:
-    keep = ("f1", "precision", "recall", "accuracy")
-    return {f"dev_{k}": metrics[f"eval_{k}"] for k in keep if f"eval_{k}" in metrics}
+    """The task's dev scores (its evaluation's ``metrics()``), each as ``dev_<name>``."""
+    first = ("f1", "precision", "recall", "accuracy")  # the tagger's, in their usual order
+    names = [k[5:] for k in metrics if k.startswith("eval_") and k[5:] not in _TRAINER_KEYS]
+    names = [k for k in first if k in names] + [k for k in names if k not in first]
+    return {f"dev_{k}": metrics[f"eval_{k}"] for k in names}
 
 
 class MetricsFileCallback(TrainerCallback):

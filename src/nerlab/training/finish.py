@@ -1,4 +1,10 @@
-"""The end of a run: save the model folder, score dev/test, write the curve and the run card."""
+"""The end of a run: save the model folder, score dev/test, write the curve and the run card.
+
+Works for every task: a tagger's reports are entity/tag tables, a text classifier's are class
+tables (accuracy, averages, confusion); a multi-label classifier first chooses its per-label
+thresholds on dev (:meth:`~nerlab.tasks.Task.calibrate`), so the saved model and the final
+dev/test scores use them.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from nerlab.files import write_text_atomic
 from nerlab.metrics.render import to_markdown
 from nerlab.models.saved import save_meta
 from nerlab.tasks import Evaluation
-from nerlab.tasks.token_classification import TaggingEvaluation
+from nerlab.tasks.token_classification import TaggingEvaluation, TokenClassification
 from nerlab.training import output as out_dir
 from nerlab.training.state import (
     BaseModel,
@@ -22,6 +28,7 @@ from nerlab.training.state import (
     TrainResult,
     model_meta,
     precision_of,
+    predictor_for,
     score,
 )
 
@@ -67,6 +74,10 @@ def finish_run(
     model = trainer.model
     stats = run_stats(trainer, output, seconds)
     stats["precision"] = precision_of(trainer.args)
+    long_inputs = data.source.get("long_inputs") or {}
+    if long_inputs:
+        stats["texts_over_max_length"] = {k: r["over_max_length"] for k, r in long_inputs.items()}
+    data.task.calibrate(predictor_for(model, data, base, cfg, trainer.args), data.dev)
     dev = test = None
     if data.dev is not None:
         dev = score(model, data, base, data.dev, cfg, trainer.args)
@@ -89,22 +100,20 @@ def save_run(
     scores = {name: ev.to_dict() for name, ev in evals}
     for ev_dict in scores.values():
         ev_dict.pop("confusion", None)
-    meta = model_meta(
-        data,
-        base,
-        {
-            "nerlab_version": nerlab.__version__,
-            "label_all_subtokens": cfg.label_all_subtokens,
-            "data": data.source,
-            "training": training,
-            "stats": result.stats,
-            "scores": scores,
-        },
-    )
+        ev_dict.pop("highest_loss", None)  # texts: in reports/, not in the model's config
+    extra: dict[str, Any] = {"nerlab_version": nerlab.__version__}
+    if isinstance(data.task, TokenClassification):
+        extra["label_all_subtokens"] = cfg.label_all_subtokens
+    extra |= {"data": data.source, "training": training, "stats": result.stats, "scores": scores}
+    meta = model_meta(data, base, extra)
     save_meta(out, meta)
     for name, ev in evals:
         if isinstance(ev, TaggingEvaluation):
             write_report_files(ev, out / out_dir.REPORTS, stem=name)
+        else:
+            from nerlab.evaluate.classification_report import write_classification_report
+
+            write_classification_report(ev, out / out_dir.REPORTS, name)
     records = out_dir.read_metrics(out)
     if records:
         plot_learning_curve(records, out / out_dir.CURVE_FILE, data.task.primary_metric)
@@ -115,7 +124,12 @@ def save_run(
 
 def _scores_section(name: str, ev: Evaluation) -> list[str]:
     if not isinstance(ev, TaggingEvaluation):
-        return [f"## Scores on {name}", "", f"{ev.primary_metric}: {ev.main_score:.4f}"]
+        lines = [f"## Scores on {name}", ""]
+        rows = getattr(ev, "rows", None)
+        if callable(rows):  # a text classifier: per class, then the averages
+            lines += [to_markdown(rows(), first="class"), ""]
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in ev.metrics().items())
+        return [*lines, f"{ev.primary_metric}: {ev.main_score:.4f} ({metrics})"]
     if ev.entity is None:
         assert ev.tags is not None
         lines = [f"## Scores on {name} (word level, per-tag scores)", ""]
@@ -136,6 +150,7 @@ def run_card(
 
     src = data.source
     task = data.task
+    unit = "texts" if "texts" in src else "sentences"
     lines = [
         f"# {Path(cfg.output).name}: {task.name.replace('-', ' ')} fine-tuned from `{cfg.model}`",
         "",
@@ -145,20 +160,16 @@ def run_card(
         "",
         "## Data",
         "",
-        "| split | source | sentences |",
+        f"| split | source | {unit} |",
         "|---|---|---:|",
     ]
     for split in ("train", "dev", "test"):
         if src.get(split):
-            lines.append(f"| {split} | `{src[split]}` | {src['sentences'].get(split, 0)} |")
-    scheme = getattr(task, "scheme", None)
+            lines.append(f"| {split} | `{src[split]}` | {src[unit].get(split, 0)} |")
+    lines += ["", *_data_notes(src, task), "", f"## Labels ({len(result.labels)})", ""]
+    lines += [", ".join(f"`{lab}`" for lab in result.labels)]
+    lines += _threshold_lines(task, bool(src.get("dev")))
     lines += [
-        "",
-        f"Tag column: `{src['tag_column']}`. Scheme: {scheme or 'plain tags'}.",
-        "",
-        f"## Labels ({len(result.labels)})",
-        "",
-        ", ".join(f"`{lab}`" for lab in result.labels),
         "",
         "## Configuration",
         "",
@@ -184,6 +195,52 @@ def run_card(
     body = "\n".join(lines) + "\n"
     card = ModelCard.from_template(card_data, template_str=_TEMPLATE, body=body)
     return str(card.content)
+
+
+def _data_notes(src: dict[str, Any], task: Any) -> list[str]:
+    """What the data section says besides the table: columns, scheme or label mode, long
+    inputs, class weights."""
+    if "texts" not in src:
+        scheme = getattr(task, "scheme", None)
+        return [f"Tag column: `{src['tag_column']}`. Scheme: {scheme or 'plain tags'}."]
+    kind = "Multi-label (sigmoid per label, BCE)" if src.get("multi_label") else "Single-label"
+    lines = [
+        f"Text column: `{src.get('text_column') or 'text'}`, label column: "
+        f"`{src.get('label_column') or 'label'}`"
+        + (f", labels split at `{src['label_sep']}`" if src.get("label_sep") else "")
+        + f". {kind}."
+    ]
+    long_inputs = src.get("long_inputs") or {}
+    if long_inputs:
+        first = next(iter(long_inputs.values()))
+        counts = ", ".join(
+            f"{split} {r['over_max_length']} of {r['texts']}" for split, r in long_inputs.items()
+        )
+        how = (
+            "cut into overlapping windows, logits averaged"
+            if first["long_text"] == "windows"
+            else f"truncated to the first {first['max_length']} sub-tokens"
+        )
+        lines += [
+            "",
+            f"Texts over the maximum length ({first['max_length']} sub-tokens): "
+            f"{counts}; they are {how} (`--long-text {first['long_text']}`).",
+        ]
+    weights = src.get("class_weights")
+    if weights:
+        listed = ", ".join(f"`{lab}` {w:.3f}" for lab, w in weights.items())
+        lines += ["", f"Class weights (balanced): {listed}."]
+    return lines
+
+
+def _threshold_lines(task: Any, has_dev: bool) -> list[str]:
+    """A multi-label classifier's per-label thresholds (chosen on dev, else 0.5)."""
+    thresholds = getattr(task, "thresholds", None)
+    if not getattr(task, "multi_label", False) or thresholds is None:
+        return []
+    listed = ", ".join(f"`{lab}` {t:.3f}" for lab, t in zip(task.labels, thresholds, strict=True))
+    how = "each label's F1 maximised on dev" if has_dev else "0.5 each: no dev set to choose on"
+    return ["", f"Decision thresholds per label ({how}): {listed}."]
 
 
 _TEMPLATE = "---\n{{ card_data }}\n---\n\n{{ body }}"

@@ -1,7 +1,9 @@
-"""``nerlab.train(...)``: fine-tune an encoder for a task (token classification), end to end.
+"""``nerlab.train(...)``: fine-tune an encoder for a task (token or text classification), end to
+end.
 
 The story of a run: check the options and the output folder -> load and check the data ->
-the task (labels, examples, head, evaluator) -> resolve the model and its fast tokenizer ->
+the task (labels, examples, head, evaluator; :mod:`nerlab.training.data`) -> resolve the model
+and its fast tokenizer ->
 :class:`TaskTrainer` (stock ``transformers.Trainer``; dev scored by the task through the same
 :class:`~nerlab.inference.Predictor` users load) -> save a plain transformers folder with
 ``nerlab_config.json`` -> score dev/test -> run card.
@@ -24,62 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from nerlab.config import TrainConfig
-from nerlab.data.corpus import Corpus
-from nerlab.data.labels import LabelSet
-from nerlab.errors import DataError
 from nerlab.models.quiet import quiet_transformers
-from nerlab.tasks import Task, TokenClassification
+from nerlab.tasks import Task
 from nerlab.training import output as out_dir
+from nerlab.training.data import load_data, record_lengths
 from nerlab.training.state import BaseModel, TrainData, TrainResult, score
 
-
-def load_data(cfg: TrainConfig) -> TrainData:
-    """Read train/dev/test (the demo corpus when no file is given) and build the task.
-
-    Raises:
-        DataError: unreadable files, a missing tag column, an empty or unlabelled train set.
-        LabelError: dev/test labels that the training data lacks.
-    """
-    from nerlab.data import io
-
-    if cfg.train is None:
-        from nerlab.data.demo import load_demo
-
-        train, dev, test = (load_demo(split) for split in ("train", "dev", "test"))
-        source = {"train": "demo:train", "dev": "demo:dev", "test": "demo:test"}
-    else:
-
-        def read(path: str | None) -> Corpus | None:
-            return None if path is None else io.load_corpus(path, tag_column=cfg.tag_column)
-
-        train, dev, test = read(cfg.train), read(cfg.dev), read(cfg.test)
-        source = {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}
-    assert train is not None
-    if cfg.train_limit is not None:
-        train = Corpus(train.sentences[: cfg.train_limit], train.path, train.scheme)
-    _check_train(train)
-    task = TokenClassification(LabelSet.from_corpus(train))
-    for corpus in (dev, test):
-        if corpus is not None:
-            task.check_labelled(corpus)
-    source["tag_column"] = cfg.tag_column
-    source["sentences"] = {
-        name: len(c) for name, c in (("train", train), ("dev", dev), ("test", test)) if c
-    }
-    return TrainData(train, dev, test, task, source)
-
-
-def _check_train(train: Corpus) -> None:
-    if len(train) == 0 or not any(s.words for s in train):
-        raise DataError("the training set is empty: it has no sentence", train.path)
-    for s in train:
-        if not s.tags:
-            raise DataError(
-                "this training sentence has no tags; training needs one tag per word "
-                "(a one-column file is unlabelled; check --tag-column)",
-                s.path,
-                s.line,
-            )
+__all__ = ["load_data", "train"]
 
 
 def load_base(cfg: TrainConfig, folder: str) -> BaseModel:
@@ -159,6 +112,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     labels = task.labels
     set_seed(cfg.seed)
     model = load_with_head(task, base.folder, labels)
+    loss = task.loss_function(data.train, cfg.class_weights)
     train_set = task.build_dataset(
         data.train,
         base.tokenizer,
@@ -188,6 +142,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
         data_collator=task.collator(base.tokenizer.pad_token_id or 0),
         processing_class=base.tokenizer,
         callbacks=callbacks,
+        compute_loss_func=loss,
         dev_scorer=scorer,
         meter=meter,
         timing=timing,
@@ -201,7 +156,8 @@ def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
 
     A base model that already has a head for exactly these labels keeps it (training goes on
     from it); a head for other labels (another tag column, another corpus) is replaced by a
-    fresh one, initialised as transformers initialises a new head.
+    fresh one, initialised as transformers initialises a new head. The task adds its head
+    settings (a multi-label classifier's ``problem_type``).
     """
     import torch
 
@@ -218,11 +174,13 @@ def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
         id2label=dict(enumerate(labels)),
         label2id={lab: i for i, lab in enumerate(labels)},
         ignore_mismatched_sizes=replace,
+        **task.head_config(),
     )
     if replace and len(old_labels) == len(labels):  # same size: not re-initialised by loading
-        head = model.classifier
-        torch.nn.init.normal_(head.weight, std=model.config.initializer_range)
-        torch.nn.init.zeros_(head.bias)
+        for layer in model.classifier.modules():  # a Linear, or a small head (RoBERTa's)
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.normal_(layer.weight, std=model.config.initializer_range)
+                torch.nn.init.zeros_(layer.bias)
     return model
 
 
@@ -252,7 +210,8 @@ def _device() -> str:
 def train(
     config: TrainConfig | None = None, *, callbacks: list[Any] | None = None, **options: Any
 ) -> TrainResult:
-    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) and save it.
+    """Fine-tune a pretrained encoder for NER (or POS/chunk tagging) or text classification,
+    and save it.
 
     Args:
         config: the run configuration; or give its fields as keyword ``options``.
@@ -270,6 +229,7 @@ def train(
     Example:
         >>> result = train(train="train.conll", dev="dev.conll", output="runs/ner")
         >>> result.dev.main_score
+        >>> train(train="emotion/train.txt", dev="emotion/val.txt", output="runs/emotion")
     """
     from nerlab.models.precision import resolve_precision
     from nerlab.training.finish import finish_run
@@ -280,6 +240,7 @@ def train(
     with quiet_transformers():
         data = load_data(cfg)
         base = load_base(cfg, folder)
+        record_lengths(data, base.tokenizer, base.max_length)
         precision = resolve_precision(cfg.precision, _device())
         args = training_arguments(cfg, precision, data)
         trainer = build_trainer(cfg, args, data, base)  # the model loads before any file is made

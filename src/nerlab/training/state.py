@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nerlab.config import TrainConfig
-from nerlab.data.corpus import Corpus
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks import Evaluation, Task
+from nerlab.tasks.base import TaskCorpus
 
 
 @dataclass
 class TrainData:
-    """The corpora of a run, its task and where the data came from."""
+    """The corpora of a run (sentences or texts, as the task reads), its task and where the
+    data came from."""
 
-    train: Corpus
-    dev: Corpus | None
-    test: Corpus | None
+    train: TaskCorpus
+    dev: TaskCorpus | None
+    test: TaskCorpus | None
     task: Task
     source: dict[str, Any]
 
@@ -73,13 +74,11 @@ def precision_of(args: Any) -> str:
     return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
 
 
-def score(
-    model: Any, data: TrainData, base: BaseModel, corpus: Corpus, cfg: TrainConfig, args: Any
-) -> Evaluation:
-    """Scores of ``model`` on ``corpus``, through the Predictor ``nerlab evaluate`` loads."""
+def predictor_for(model: Any, data: TrainData, base: BaseModel, cfg: TrainConfig, args: Any) -> Any:
+    """``model`` as the Predictor ``nerlab evaluate`` loads (same batching, windows, task)."""
     from nerlab.inference.predictor import Predictor
 
-    predictor = Predictor.from_model(
+    return Predictor.from_model(
         model,
         base.tokenizer,
         model_meta(data, base),
@@ -87,4 +86,10 @@ def score(
         token_budget=cfg.eval_token_budget,
         stride=cfg.stride,
     )
-    return data.task.evaluate(predictor, corpus)
+
+
+def score(
+    model: Any, data: TrainData, base: BaseModel, corpus: TaskCorpus, cfg: TrainConfig, args: Any
+) -> Evaluation:
+    """Scores of ``model`` on ``corpus``, through the Predictor ``nerlab evaluate`` loads."""
+    return data.task.evaluate(predictor_for(model, data, base, cfg, args), corpus)
