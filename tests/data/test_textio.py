@@ -385,6 +385,7 @@ def test_ner_files_are_never_text_classification(fixtures: Path, shared_data: Pa
         ("a.txt", "-DOCSTART- -X- O O\n\na;b O\n", TOKEN_TASK),
         ("a.conll", "; : O\nx O\n", TOKEN_TASK),
         ("a.txt", "a;joy\nno label\n", TOKEN_TASK),
+        ("a.txt", "i feel fine;joy\n" * 19 + "a bad line\n", TEXT_TASK),  # the reader names it
         ("a.txt", "a;very happy\n", TOKEN_TASK),
         ("a.txt", "", TOKEN_TASK),
         ("a.jsonl", _jsonl({"text": "a", "label": "joy"}), TEXT_TASK),
