@@ -25,12 +25,13 @@ from nerlab.training.xlingual.options import (
     CELL_FIELDS,
     DEFAULT_LANGS,
     DEFAULT_MODEL,
+    OTHER_TASK_FIELDS,
     STRATEGIES,
     TEST_PATTERN,
     TRAIN_PATTERN,
 )
 
-_TRAINING = [f for f in fields(TrainConfig) if f.name not in CELL_FIELDS]
+_TRAINING = [f for f in fields(TrainConfig) if f.name not in (*CELL_FIELDS, *OTHER_TASK_FIELDS)]
 
 
 def _own_parameters() -> list[inspect.Parameter]:

@@ -40,6 +40,15 @@ CELL_FIELDS = (
     "resume",
     "keep_checkpoints",
 )
+#: TrainConfig fields of other tasks: a cross-lingual run trains token classification (NER).
+OTHER_TASK_FIELDS = (
+    "task",
+    "text_column",
+    "label_column",
+    "label_sep",
+    "class_weights",
+    "long_text",
+)
 #: Fields that control how a run goes, not what it is: they may change between reruns.
 RUN_CONTROL = ("overwrite", "keep_models", "max_new_cells")
 #: Shares may be rounded percentages: .629 + .229 + .084 + .059 = 1.001.
@@ -255,7 +264,15 @@ class XlingualConfig:
                 f"training option(s) {', '.join(fixed)} are set by xlingual for each cell; "
                 "drop them (use --train-limit-per-lang for train_limit)"
             )
+        other = sorted(set(self.training) & set(OTHER_TASK_FIELDS))
+        if other:
+            raise ConfigError(
+                f"training option(s) {', '.join(other)} belong to text classification; xlingual "
+                "trains token classification (NER): drop them"
+            )
         data = {**self.training, **cell, "output": str(output)}
+        if "task" in TrainConfig.allowed_keys():
+            data["task"] = "token-classification"
         return TrainConfig.from_dict(data, source="xlingual training options")
 
     def identity(self) -> dict[str, Any]:
