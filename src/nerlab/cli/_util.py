@@ -6,7 +6,6 @@ tables here are drawn from those rows, like the text, Markdown and HTML renderer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -14,9 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nerlab.cli._tables import rows_table
 from nerlab.inference.predictor import BACKENDS
-from nerlab.metrics.render import COLUMNS, cells
-from nerlab.metrics.scores import Row
 from nerlab.models.precision import PRECISION_CHOICES
 
 if TYPE_CHECKING:
@@ -41,17 +39,6 @@ def parse_column(value: str | int) -> int | str:
         return int(value)
     except ValueError:
         return value
-
-
-def rows_table(title: str, rows: Sequence[Row], first: str = "type", digits: int = 4) -> Table:
-    """A rich table of report rows (a rule after each section)."""
-    table = Table(title=escape(title), title_justify="left")
-    table.add_column(first)
-    for name in COLUMNS:
-        table.add_column(name, justify="right")
-    for row in rows:
-        table.add_row(escape(row.name), *cells(row, digits), end_section=row.section_end)
-    return table
 
 
 def render_evaluation(ev: Evaluation, console: Console, name: str = "", digits: int = 4) -> None:

@@ -1,4 +1,4 @@
-"""Figures written next to a model or an evaluation: learning curve and type confusion matrix.
+"""Figures written next to a model or an evaluation: learning curve and confusion matrix.
 
 Figures are drawn with matplotlib's object API on an Agg canvas: no pyplot, no backend switch,
 nothing changed for the rest of the process (a notebook keeps its own backend).
@@ -67,25 +67,34 @@ def plot_learning_curve(
 
 
 def plot_confusion(confusion: Confusion, path: str | Path) -> Path:
-    """The entity-type confusion matrix as an annotated heat map (rows gold, columns predicted).
+    """The confusion matrix as an annotated heat map (rows gold, columns predicted).
+
+    Entity types (``confusion.none`` is ``O``): coloured and annotated by counts. Text classes
+    (``none`` is ``None``): coloured by the share of each gold class (rows normalised, so a
+    rare class shows as clearly as a frequent one), annotated with the count and the share.
 
     Returns:
         ``path``.
     """
     n = len(confusion.labels)
-    size = max(4.0, 0.6 * n + 2)
+    classes = confusion.none is None
+    size = max(4.0, (0.9 if classes else 0.6) * n + 2)
     fig = new_figure(size, size)
     ax = fig.add_subplot()
-    ax.imshow(confusion.matrix, cmap="Blues")
+    shares = confusion.normalized() if classes else None
+    colour = shares if shares is not None else confusion.matrix
+    ax.imshow(colour, cmap="Blues", vmin=0, vmax=1 if classes else None)
     ax.set_xticks(range(n), confusion.labels, rotation=45, ha="right")
     ax.set_yticks(range(n), confusion.labels)
-    ax.set_xlabel("predicted (O: missed)")
-    ax.set_ylabel("gold (O: spurious)")
-    peak = max((max(row) for row in confusion.matrix), default=0)
+    ax.set_xlabel("predicted" if classes else "predicted (O: missed)")
+    ax.set_ylabel("gold" if classes else "gold (O: spurious)")
+    peak = 1.0 if classes else max((max(row) for row in confusion.matrix), default=0)
     for i, row in enumerate(confusion.matrix):
         for j, value in enumerate(row):
-            color = "white" if peak and value > peak / 2 else "black"
-            ax.text(j, i, str(value), ha="center", va="center", color=color, fontsize=8)
-    ax.set_title("entity type confusion")
+            shown = colour[i][j]
+            color = "white" if peak and shown > peak / 2 else "black"
+            text = f"{value}\n{shares[i][j]:.2f}" if shares is not None else str(value)
+            ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
+    ax.set_title("class confusion (rows: share of gold)" if classes else "entity type confusion")
     fig.tight_layout()
     return save(fig, Path(path))
