@@ -54,14 +54,15 @@ def log_softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def constrained_ids(
-    scores: Sequence[np.ndarray], labels: Sequence[str], *, chunk: int = 2048
+    scores: Sequence[np.ndarray], labels: Sequence[str], *, chunk: int = 256
 ) -> list[np.ndarray]:
     """Per sentence, the label ids of the most probable sequence the IOB2 scheme allows.
 
     Args:
         scores: per sentence, ``(words, labels)`` logits (or log-probabilities).
         labels: the label names in id order (``B-``/``I-``/``O``).
-        chunk: sentences decoded together (one padded array per chunk).
+        chunk: sentences decoded together (one padded array per chunk; sentences are sorted
+            by length first, so little of it is padding).
 
     Returns:
         One int64 array of label ids per sentence (empty for an empty sentence).
@@ -70,7 +71,7 @@ def constrained_ids(
     start = np.where(start_ok, 0.0, -np.inf)
     trans = np.where(allowed, 0.0, -np.inf)
     out: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in scores]
-    todo = [i for i, s in enumerate(scores) if len(s)]
+    todo = sorted((i for i, s in enumerate(scores) if len(s)), key=lambda i: len(scores[i]))
     for a in range(0, len(todo), chunk):
         part = todo[a : a + chunk]
         for i, ids in zip(part, _viterbi([scores[i] for i in part], start, trans), strict=True):
