@@ -114,6 +114,15 @@ def train_cmd(**options: Any) -> None:
         if ev is not None:
             render_evaluation(ev, console, name=name)
     stats = result.stats
+    over = {k: n for k, n in (stats.get("texts_over_max_length") or {}).items() if n}
+    if over:
+        listed = ", ".join(f"{n} {split}" for split, n in over.items())
+        how = (
+            "read as windows, logits averaged"
+            if cfg.long_text == "windows"
+            else "truncated (--long-text windows reads them whole)"
+        )
+        console.print(f"texts over the model's maximum length: {listed}; {how}")
     console.print(
         f"trained {stats['epochs_run']} epochs in {stats['seconds']:.1f} s "
         f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}); "

@@ -128,8 +128,10 @@ def _scores_section(name: str, ev: Evaluation) -> list[str]:
         rows = getattr(ev, "rows", None)
         if callable(rows):  # a text classifier: per class, then the averages
             lines += [to_markdown(rows(), first="class"), ""]
-        metrics = ", ".join(f"{k} {v:.4f}" for k, v in ev.metrics().items())
-        return [*lines, f"{ev.primary_metric}: {ev.main_score:.4f} ({metrics})"]
+        others = ", ".join(
+            f"{k} {v:.4f}" for k, v in ev.metrics().items() if k != ev.primary_metric
+        )
+        return [*lines, f"{ev.primary_metric}: {ev.main_score:.4f}; {others}."]
     if ev.entity is None:
         assert ev.tags is not None
         lines = [f"## Scores on {name} (word level, per-tag scores)", ""]
