@@ -90,10 +90,6 @@ def test_single_label_report_equals_sklearn(block: int) -> None:
                 y_true, y_pred, labels=labels, average=average
             )
             _close(getattr(ours, average), p, r, f)
-        p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels)
-        for i, lab in enumerate(labels):
-            _close(ours.per_class[lab], p[i], r[i], f[i])
-            assert ours.per_class[lab].support == s[i]
 
 
 @pytest.mark.parametrize("block", range(3))
@@ -142,13 +138,17 @@ def test_multi_label_report_equals_sklearn(block: int) -> None:
             _close(ours.per_class[lab], row["precision"], row["recall"], row["f1-score"])
             assert ours.per_class[lab].support == row["support"]
         assert ours.samples is not None
-        for average in ("micro", "macro", "weighted", "samples"):
+        averages = ("micro", "macro", "weighted", "samples")
+        for average in averages:
             row = ref[f"{average} avg"]
             avg = getattr(ours, average)
             _close(avg, row["precision"], row["recall"], row["f1-score"])
             assert avg.support == row["support"]
-            p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average)
-            _close(avg, p, r, f)
+        # precision_recall_fscore_support too, one average per case in turn (it is what
+        # classification_report calls, so all four each time would only double the run time)
+        average = averages[seed % 4]
+        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average)
+        _close(getattr(ours, average), p, r, f)
         assert abs(ours.accuracy - accuracy_score(y_true, y_pred)) <= TOL
 
 
