@@ -329,3 +329,44 @@ def test_options_that_do_not_apply_and_outputs_over_inputs(
     code, _, err = run([*base, "-o", folder], capsys)
     assert code == 2 and f"would overwrite its input {folder / 'a.parquet'}" in err
     assert (folder / "a.parquet").read_bytes() == before
+
+
+# -- text classifiers ------------------------------------------------------------------------------
+
+
+def test_callable_class_with_a_classifier(classifier_dir: Path) -> None:
+    classifier = Predictor.load(classifier_dir, precision="fp32")
+    udf = NerlabPredictor(classifier_dir, precision="fp32", top_k=2)
+    expected = classifier.classify([TEXTS[0], TEXTS[1]], top_k=2)
+    out = udf({"text": np.array([TEXTS[0], None, TEXTS[1]], dtype=object), "id": np.arange(3)})
+    assert list(out["classification"]) == [expected[0], None, expected[1]]
+    assert out["error"][1] is not None and "entities" not in out
+    table = udf(pa.table({"text": [TEXTS[0], TEXTS[1]]}))
+    rows = table.column("classification").to_pylist()
+    assert [r["label"] for r in rows] == [e["label"] for e in expected]
+    assert [dict(r["scores"]) for r in rows] == [e["scores"] for e in expected]
+
+
+def test_engine_ray_with_a_classifier(
+    ray_cluster: ModuleType,
+    classifier_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "in"
+    texts = [TEXTS[0], None, TEXTS[3], TEXTS[2]]
+    table = write_parquet(folder / "a.parquet", texts)
+    (folder / "b.jsonl").write_text(json.dumps({"text": TEXTS[1], "n": 1}) + "\n", "utf-8")
+    argv = ["predict", classifier_dir, folder, "--engine", "ray", "-o", tmp_path / "o"]
+    code, _, err = run([*argv, "--precision", "fp32"], capsys)
+    assert code == 0, err
+    expected = Predictor.load(classifier_dir, precision="fp32").classify(
+        [TEXTS[0], TEXTS[3], TEXTS[2], TEXTS[1]]
+    )
+    written = pq.read_table(tmp_path / "o" / "a.parquet")
+    assert written.select(table.column_names).equals(table)
+    rows = written.column("classification").to_pylist()
+    got = [None if r is None else {**r, "scores": dict(r["scores"])} for r in rows]
+    assert got == [expected[0], None, expected[1], expected[2]]
+    record = json.loads((tmp_path / "o" / "b.jsonl").read_text("utf-8"))
+    assert record == {"text": TEXTS[1], "n": 1, "classification": expected[3]}
