@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,23 @@ def test_labels_that_differ_between_languages(tmp_path, tiny_encoder_dir):
     scores = json.loads((out / "cells/de/scores.json").read_text())
     assert scores["test"]["fr"]["labels_unknown_to_model"] == ["B-ORG", "I-ORG"]
     assert "B-ORG" not in scores["model_labels"]
+
+
+def test_under_torchrun_rank_zero_writes_once(tmp_path, xl_data, tiny_encoder_dir):
+    """Two CPU processes (gloo): both train and score the cell, rank 0 alone writes."""
+    out = tmp_path / "xl"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone"]
+    cmd += ["-m", "nerlab", "xlingual", "zero-shot", "--langs", "de,fr", "-o", str(out)]
+    cmd += ["--data-dir", str(xl_data), "--model", str(tiny_encoder_dir), "--epochs", "0.5"]
+    cmd += ["--batch-size", "16", "--lr", "0.002", "--precision", "fp32"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.count("cell(s) trained") == 1, "one summary, printed by rank 0"
+    scores = json.loads((out / "cells/de/scores.json").read_text())
+    assert scores["stats"]["world_size"] == 2
+    matrix = json.loads((out / "matrix.json").read_text())
+    assert matrix["complete"] and matrix["values"][0] == [
+        scores["test"]["de"]["score"],
+        scores["test"]["fr"]["score"],
+    ]

@@ -80,11 +80,15 @@ class _Ranks:
     def __init__(self) -> None:
         self.state: Any = None
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            import torch
             from accelerate import PartialState
 
-            # The state TrainingArguments builds too (it reuses an initialised one); the
-            # timeout is transformers' default ddp_timeout.
-            self.state = PartialState(timeout=timedelta(seconds=1800))
+            # The state nerlab.train's TrainingArguments builds (use_cpu, gloo on CPU), which
+            # reuses it once initialised; the timeout is transformers' default ddp_timeout.
+            cpu = not torch.cuda.is_available()
+            self.state = PartialState(
+                cpu=cpu, backend="gloo" if cpu else None, timeout=timedelta(seconds=1800)
+            )
 
     @property
     def main(self) -> bool:
@@ -262,6 +266,7 @@ def _run_cell(
     if progress is not None:
         progress(CellStatus(cell, status.index, status.total, "scoring"))
     scores = _score(cfg, model, langs)
+    ranks.wait()  # every rank has loaded and scored the model before rank 0 prunes it
     scores["identity"] = identity
     scores["notes"] = written["notes"]
     if ranks.main:
