@@ -373,3 +373,19 @@ def test_weighted_losses_equal_torch_reference() -> None:
     counts = hot.sum(0)
     expected_pos = [(8 - c) / c if 0 < c < 8 else 1.0 for c in counts.tolist()]
     assert pos == pytest.approx(expected_pos)
+
+
+def test_onnx_classifier_gives_the_torch_scores(
+    classifier_dir: Path, predictor: Predictor, tmp_path: Path
+) -> None:
+    from nerlab.inference.onnx import export_onnx
+
+    export_onnx(classifier_dir, tmp_path / "onnx")
+    onnx = Predictor.load(tmp_path / "onnx")
+    assert onnx.backend == "onnx" and onnx.task.name == "text-classification"
+    scores = onnx.text_scores(TEXTS)
+    assert scores.shape == (len(TEXTS), len(TINY_CLASSES))
+    np.testing.assert_allclose(scores, predictor.text_scores(TEXTS), atol=1e-4)
+    assert [r["label"] for r in onnx.classify(TEXTS)] == [
+        r["label"] for r in predictor.classify(TEXTS)
+    ]
