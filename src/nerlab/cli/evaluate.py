@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from nerlab.cli._classification import render_classification
 from nerlab.cli._util import parse_column, render_evaluation
 from nerlab.models.precision import PRECISION_CHOICES
 
@@ -17,10 +18,34 @@ def evaluate_cmd(
     model: Annotated[
         Path, typer.Argument(help="Model folder written by `nerlab train` or `nerlab export`.")
     ],
-    data: Annotated[Path, typer.Argument(help="Labelled data (CoNLL, JSONL, CSV/TSV, HF).")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled data: NER (CoNLL, JSONL, CSV/TSV, HF) or, for a text classifier, "
+            "text;label lines, CSV/TSV, JSONL or HF."
+        ),
+    ],
     tag_column: Annotated[
-        str, typer.Option(help="Gold tag column: CoNLL index (default last) or CSV column name.")
-    ] = "-1",
+        str | None,
+        typer.Option(help="NER: gold tag column, CoNLL index (default last) or CSV column name."),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option(help="Text classifiers: the text column or key (default text).")
+    ] = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option(help="Text classifiers: the label column or key (default label/labels)."),
+    ] = None,
+    label_sep: Annotated[
+        str | None,
+        typer.Option(help="Text classifiers: split each label field at this (multi-label)."),
+    ] = None,
+    top_loss: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Text classifiers: show the K texts with the highest loss (default 10)."
+        ),
+    ] = None,
     precision: Annotated[
         Literal[PRECISION_CHOICES] | None,  # type: ignore[valid-type]
         typer.Option(
@@ -33,7 +58,10 @@ def evaluate_cmd(
     ] = "auto",
     predictions: Annotated[
         Path | None,
-        typer.Option(help="Write `word gold predicted` rows to this CoNLL file."),
+        typer.Option(
+            help="NER: write `word gold predicted` rows to this CoNLL file; text classifiers: "
+            "one JSON line per text (gold, predicted, loss, every class's score)."
+        ),
     ] = None,
     report_dir: Annotated[
         Path | None,
@@ -43,13 +71,20 @@ def evaluate_cmd(
     digits: Annotated[int, typer.Option(min=1, max=10, help="Digits shown in tables.")] = 4,
 ) -> None:
     """Score a trained model: per-type entity scores (conlleval and strict), token accuracy,
-    confusion matrix of entity types; per-tag scores for POS/chunk models."""
+    confusion matrix of entity types; per-tag scores for POS/chunk models. A text classifier:
+    accuracy, per-class precision/recall/F1 with micro/macro/weighted (multi-label: samples)
+    averages, the normalised confusion matrix and the texts with the highest loss."""
     from nerlab.evaluate import evaluate
+    from nerlab.tasks.text_classification.evaluation import ClassificationEvaluation
 
     result = evaluate(
         model,
         data,
-        tag_column=parse_column(tag_column),
+        tag_column=-1 if tag_column is None else parse_column(tag_column),
+        text_column=text_column,
+        label_column=label_column,
+        label_sep=label_sep,
+        top_loss=top_loss,
         precision=precision,
         backend=backend,
         predictions=predictions,
@@ -59,7 +94,10 @@ def evaluate_cmd(
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
     console = Console()
-    render_evaluation(result, console, digits=digits)
+    if isinstance(result, ClassificationEvaluation):
+        render_classification(result, console, name="", digits=digits)
+    else:
+        render_evaluation(result, console, digits=digits)
     if predictions is not None:
         console.print(f"predictions written to {predictions}")
     if report_dir is not None:

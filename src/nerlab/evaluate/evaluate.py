@@ -1,12 +1,20 @@
 """Model evaluation: a saved model (PyTorch or ONNX) scored on a labelled file.
 
 The model is loaded as a :class:`~nerlab.inference.Predictor`, the one loaded-model object, and
-scored by its task (:meth:`nerlab.tasks.Task.evaluate`), the same code ``nerlab train`` scores
-dev and test with, so ``nerlab evaluate`` prints the scores training printed.
+scored by its task, with the code ``nerlab train`` scores dev and test with, so
+``nerlab evaluate`` prints the scores training printed. A tagger reads its data with
+``load_corpus`` and is scored by :meth:`nerlab.tasks.Task.evaluate`; a text classifier reads
+``text;label`` lines, CSV/TSV, JSONL or a Hugging Face folder with ``load_texts``, and its
+probabilities are scored by
+:func:`~nerlab.tasks.text_classification.evaluation.evaluate_classes` (as the task does, with
+the number of highest-loss texts to keep). A file of the other task (NER data for a
+classifier, texts for a tagger) is refused with both tasks named, before any prediction.
 
 Example:
     >>> result = evaluate("runs/minilm", "eng.testb")
     >>> print(result.format())
+    >>> evaluate("runs/minilm-emotion", "emotion/test.txt", top_loss=5).main_score
+    0.93...
 """
 
 from __future__ import annotations
@@ -16,13 +24,28 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nerlab.data.corpus import Corpus, Sentence
-from nerlab.errors import ConfigError
+from nerlab.data.jsontext import dumps
+from nerlab.data.texts import TextCorpus
+from nerlab.errors import ConfigError, DataError
 from nerlab.files import atomic_write, check_output_dir, check_output_file, write_text_atomic
 from nerlab.inference.predictor import Predictor
 from nerlab.models.saved import model_files
 from nerlab.tasks.base import Progress
+from nerlab.tasks.text_classification import TextClassification
+from nerlab.tasks.text_classification.evaluation import ClassificationEvaluation
 from nerlab.tasks.token_classification import TaggingEvaluation
+
+Result = TaggingEvaluation | ClassificationEvaluation
+TOP_LOSS = 10  # highest-loss texts a classifier's evaluation keeps by default
+TEXT_TASK = "text-classification"
+TOKEN_TASK = "token-classification"
+_KINDS = {
+    TEXT_TASK: "text-classification data (texts with labels)",
+    TOKEN_TASK: "token-classification (NER) data (words with tags)",
+}
 
 
 def predictions_corpus(corpus: Corpus, pred: list[list[str]]) -> Corpus:
@@ -40,15 +63,19 @@ def report_paths(folder: str | Path, stem: str = "evaluation") -> list[Path]:
     return [Path(folder) / f"{stem}{suffix}" for suffix in suffixes]
 
 
-def write_report_files(
-    result: TaggingEvaluation, folder: str | Path, stem: str = "evaluation"
-) -> list[Path]:
-    """Write ``<stem>.json`` (all scores) and, for span labels, the confusion matrix JSON + PNG.
+def write_report_files(result: Result, folder: str | Path, stem: str = "evaluation") -> list[Path]:
+    """Write ``<stem>.json`` (all scores) and, for span labels or classes, the confusion
+    matrix JSON + PNG (a classifier's through :func:`write_classification_report`).
 
     Returns:
         The files written.
     """
     from nerlab.evaluate.plots import plot_confusion
+
+    if isinstance(result, ClassificationEvaluation):
+        from nerlab.evaluate.classification_report import write_classification_report
+
+        return write_classification_report(result, folder, stem)
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,37 +133,55 @@ def evaluate(
     data: str | Path,
     *,
     tag_column: int | str = -1,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    label_sep: str | None = None,
+    top_loss: int | None = None,
     precision: str | None = None,
     token_budget: int | None = None,
     backend: str = "auto",
     predictions: str | Path | None = None,
     report_dir: str | Path | None = None,
     progress: Progress | None = None,
-) -> TaggingEvaluation:
+) -> Result:
     """Evaluate a saved model on a labelled file.
 
     Args:
-        model: a model folder (``nerlab train``'s output, an ONNX export, or any HF
-            token-classification folder), or a loaded :class:`Predictor`.
-        data: labelled data in any format ``load_corpus`` reads.
-        tag_column: the column of the gold tags.
+        model: a model folder (``nerlab train``'s output, an ONNX export, or any HF token- or
+            sequence-classification folder), or a loaded :class:`Predictor`.
+        data: labelled data: for a tagger any format ``load_corpus`` reads, for a text
+            classifier any format ``load_texts`` reads.
+        tag_column: taggers: the column of the gold tags.
+        text_column: text classifiers: the text column or key (default ``text``).
+        label_column: text classifiers: the label column or key (default ``label``/``labels``).
+        label_sep: text classifiers: split each label field at this string (multi-label).
+        top_loss: text classifiers: how many highest-loss texts to keep in the result
+            (``None``: :data:`TOP_LOSS`).
         precision: ``auto``/``bf16``/``fp16``/``fp32``; ``None`` uses the precision the model was
             trained (and scored) with, so the scores match those ``nerlab train`` printed.
         token_budget: tokens per forward pass; ``None`` uses the one the model was scored with
             at training time (1024 for other folders).
         backend: ``auto`` (ONNX if the folder holds ``model.onnx``), ``torch`` or ``onnx``.
-        predictions: write ``word gold predicted`` rows to this CoNLL file.
+        predictions: a tagger writes ``word gold predicted`` rows to this CoNLL file; a text
+            classifier one JSON line per text (``line``, ``text``, ``gold``, ``predicted``,
+            ``loss`` and every class's probability in ``scores``).
         report_dir: write the scores JSON and the confusion matrix (JSON + PNG) here.
-        progress: called with the number of sentences finished, as they finish.
+        progress: called with the number of sentences (texts) finished, as they finish.
+
+    Returns:
+        A ``TaggingEvaluation`` (taggers) or a ``ClassificationEvaluation`` (text classifiers).
 
     Raises:
         ModelError: not a model folder nerlab can use. LabelError: unlabelled data, or gold
-            tags the model does not know. DataError: an unreadable data file. ConfigError: an
-            output path that cannot be written (checked before any work).
+            labels the model does not know (with file:line). DataError: an unreadable data
+            file, or data of the other task (NER data for a text classifier, texts for a
+            tagger). ConfigError: an output path that cannot be written (checked before any
+            work), or an option of the other task.
     """
-    from nerlab.data.conll import format_conll
-    from nerlab.data.io import load_corpus
-
+    if top_loss is not None and (
+        isinstance(top_loss, bool) or not isinstance(top_loss, int) or top_loss < 0
+    ):
+        raise ConfigError(f"top_loss must be a whole number >= 0, not {top_loss!r}")
     check_outputs(model, data, predictions, report_dir)
     if isinstance(model, Predictor):
         predictor = model
@@ -144,6 +189,73 @@ def evaluate(
         predictor = Predictor.load(
             model, precision=precision, backend=backend, token_budget=token_budget
         )
+    text_options = {"text_column": text_column, "label_column": label_column}
+    text_options |= {"label_sep": label_sep}
+    if isinstance(predictor.task, TextClassification):
+        if tag_column != -1:
+            raise ConfigError(
+                f"tag_column {tag_column!r} is for token-classification (NER) models; this "
+                "model is a text classifier: name its columns with text_column/label_column"
+            )
+        _check_data_task(data, predictor, text_column, label_column, None)
+        k = TOP_LOSS if top_loss is None else top_loss
+        return _evaluate_classifier(
+            predictor, data, text_options, k, predictions, report_dir, progress
+        )
+    text_options["top_loss"] = top_loss  # type: ignore[assignment]
+    given = [f"{k}={v!r}" for k, v in text_options.items() if v is not None]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: options of text-classification models, and this model is a "
+            f"{predictor.task.name} model (use tag_column for its gold tags)"
+        )
+    _check_data_task(data, predictor, None, None, tag_column)
+    return _evaluate_tagger(predictor, data, tag_column, predictions, report_dir, progress)
+
+
+def _check_data_task(
+    data: str | Path,
+    predictor: Predictor,
+    text_column: str | None,
+    label_column: str | None,
+    tag_column: int | str | None,
+) -> None:
+    """Refuse data of the other task, naming the model's task and the file's.
+
+    Raises:
+        DataError: NER data for a text classifier, or text-classification data for a tagger.
+    """
+    from nerlab.data.textio import detect_task
+
+    tag = tag_column if isinstance(tag_column, str) else None
+    found = detect_task(data, text_column=text_column, label_column=label_column, tag_column=tag)
+    wanted = TEXT_TASK if isinstance(predictor.task, TextClassification) else TOKEN_TASK
+    if found == wanted:
+        return
+    hint = (
+        "; if it is text-classification data, name its columns with --text-column and "
+        "--label-column"
+        if wanted == TEXT_TASK
+        else ""
+    )
+    raise DataError(
+        f"holds {_KINDS[found]}, but the model is a {predictor.task.name} model, which is "
+        f"scored on {_KINDS[wanted]}: give a file of that task, or a model of this one{hint}",
+        data,
+    )
+
+
+def _evaluate_tagger(
+    predictor: Predictor,
+    data: str | Path,
+    tag_column: int | str,
+    predictions: str | Path | None,
+    report_dir: str | Path | None,
+    progress: Progress | None,
+) -> TaggingEvaluation:
+    from nerlab.data.conll import format_conll
+    from nerlab.data.io import load_corpus
+
     meta = predictor.meta
     corpus = load_corpus(data, tag_column=tag_column, scheme="auto" if meta.scheme else "none")
     predictor.task.check_labelled(corpus)
@@ -156,3 +268,57 @@ def evaluate(
     if report_dir is not None:
         write_report_files(result, report_dir)
     return result
+
+
+def _evaluate_classifier(
+    predictor: Predictor,
+    data: str | Path,
+    text_options: dict[str, str | None],
+    top_loss: int,
+    predictions: str | Path | None,
+    report_dir: str | Path | None,
+    progress: Progress | None,
+) -> ClassificationEvaluation:
+    from nerlab.data.textio import load_texts
+    from nerlab.tasks.text_classification.evaluation import evaluate_classes
+
+    task = predictor.task
+    assert isinstance(task, TextClassification)
+    corpus = load_texts(data, labelled=True, **text_options)  # type: ignore[arg-type]
+    task.check_labelled(corpus)
+    probs = predictor.probabilities(corpus.texts, progress=progress)
+    result = evaluate_classes(
+        [list(g) for g in corpus.labels],
+        probs,
+        task.labels,
+        multi_label=task.multi_label,
+        thresholds=task.thresholds,
+        texts=corpus.texts,
+        k=top_loss,
+    )
+    if predictions is not None:
+        with atomic_write(predictions) as out:
+            out.writelines(_prediction_lines(corpus, result, probs))
+    if report_dir is not None:
+        write_report_files(result, report_dir)
+    return result
+
+
+def _prediction_lines(
+    corpus: TextCorpus, result: ClassificationEvaluation, probs: np.ndarray
+) -> list[str]:
+    """One JSON line per text: where it is, gold and predicted labels, loss, all scores."""
+    labels = result.labels
+    order = np.argsort(-probs, axis=1, kind="stable")
+    lines = []
+    for i, ex in enumerate(corpus):
+        record = {
+            "line": ex.line,
+            "text": ex.text,
+            "gold": result.gold[i],
+            "predicted": result.pred[i],
+            "loss": float(result.losses[i]),
+            "scores": {labels[j]: float(probs[i, j]) for j in order[i]},
+        }
+        lines.append(dumps(record) + "\n")
+    return lines
