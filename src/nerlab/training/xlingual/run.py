@@ -114,7 +114,7 @@ def describe_sets(cfg: XlingualConfig) -> str:
         f", first {cfg.test_limit_per_lang} sentences of each" if cfg.test_limit_per_lang else ""
     )
     dev = (
-        f"a seeded {cfg.dev_fraction:g} carve-out of each training file"
+        f"a seeded {cfg.dev_fraction * 100:g}% carve-out of each training file"
         if cfg.dev_fraction
         else "none (no model selection)"
     )
