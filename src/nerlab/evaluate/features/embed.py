@@ -8,17 +8,18 @@ little, and the vectors come back in input order.
 
 Pooling:
     ``mean``: the average of the last hidden states of the text's sub-tokens (the special
-    tokens included, padding excluded), as sentence-transformers pools. The default: on the
-    emotion data (docs/benchmarks.md, "Text classification: frozen features") a logistic
-    regression on mean-pooled MiniLM-L6 features scores well above one on first-token
-    features, because sentence encoders such as MiniLM and e5 are trained with mean pooling
-    and their first token carries no sentence meaning of its own.
+    tokens included, padding excluded), as sentence-transformers pools. The default, measured:
+    on the emotion test set (docs/benchmarks.md, "Text classification: frozen features") a
+    logistic regression on mean-pooled MiniLM-L6 features scores accuracy 0.692 (macro F1
+    0.614) against 0.638 (0.536) on first-token features, and converges in a quarter of the
+    iterations. Sentence encoders such as MiniLM and e5 are trained with mean pooling; their
+    first token carries no sentence meaning of its own.
     ``first``: the last hidden state of the first token (``[CLS]``), as the notebook's baseline
     (and ``hf_reference.py features``) does.
 
 Example:
     >>> encoder = load_encoder("minilm-l6")  # doctest: +SKIP
-    >>> embed(["i feel great", "so sad today"], encoder).shape  # doctest: +SKIP
+    >>> embed(["i feel great", "so sad today"], encoder).vectors.shape  # doctest: +SKIP
     (2, 384)
 """
 
