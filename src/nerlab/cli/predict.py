@@ -1,4 +1,5 @@
-"""`nerlab predict`: tag texts, a file or stdin with a trained (or exported ONNX) model."""
+"""`nerlab predict`: tag (or classify) texts, a file or stdin with a trained (or exported ONNX)
+model."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from nerlab.cli._util import BackendOption, PrecisionOption
-from nerlab.errors import ConfigError, DataError
+from nerlab.errors import ConfigError, DataError, NerlabError
 from nerlab.files import atomic_write, check_output_file
 from nerlab.inference.batch import PredictStats, predict_file, predict_texts
 from nerlab.inference.documents import INPUT_FORMATS, Source, parse_shard
 from nerlab.inference.predictor import AGGREGATIONS, Predictor
-from nerlab.inference.render import OUTPUT_FORMATS
+from nerlab.inference.render import CLASSIFICATION_FORMATS, OUTPUT_FORMATS, TEXT_TASK
 from nerlab.metrics import MODES
-from nerlab.models.saved import model_files
+from nerlab.models.saved import model_files, read_meta
 
 
 @contextlib.contextmanager
@@ -90,8 +91,13 @@ def predict_command(
     ] = "local",
     ray_actors: Annotated[int, typer.Option(help="--engine ray: model actors.")] = 1,
     ray_batch_size: Annotated[int, typer.Option(help="--engine ray: rows per batch.")] = 256,
+    top_k: Annotated[
+        int | None,
+        typer.Option(help="Text classifiers: keep the K most probable class scores (default all)."),
+    ] = None,
 ) -> None:
-    """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin.
+    """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin; a text classifier
+    gives each text its label, score and every class's score (--top-k: the K best).
 
     Unreadable lines are reported on stderr and skipped, unless --strict. With --engine ray
     (pip install 'nerlab[ray]'), every JSONL/Parquet file of the INPUT folder is tagged by
@@ -106,9 +112,12 @@ def predict_command(
         raise ConfigError("--shard applies to an INPUT file or stdin, not to --text")
     if threads < 0 or token_budget < 0:
         raise ConfigError("--threads and --token-budget must be 0 (default) or positive")
+    _check_task_options(model, top_k, format, input_format)
     if engine == "ray":
         options = {"precision": precision, "backend": backend, "aggregation": aggregation}
         options |= {"mode": mode, "token_budget": token_budget or None}
+        if top_k is not None:
+            options["top_k"] = top_k
         used = {"--text": bool(text), "--shard": shard is not None, "--strict": strict}
         used |= {"--format": format != "jsonl", "--input-format": input_format != "auto"}
         _predict_with_ray(
@@ -144,12 +153,41 @@ def predict_command(
     err = Console(stderr=True)
     with _open_output(output) as out:
         if text:
-            stats = predict_texts(predictor, list(text), out, output_format=format)
+            stats = predict_texts(predictor, list(text), out, output_format=format, top_k=top_k)
         else:
             stats = _predict_input(
-                predictor, input, out, format, input_format, shard_spec, strict, err
+                predictor, input, out, format, input_format, shard_spec, strict, err, top_k
             )
-    _summary(err, stats, output)
+    _summary(err, stats, output, predictor.task.name)
+
+
+def _check_task_options(
+    model: Path, top_k: int | None, output_format: str, input_format: str
+) -> None:
+    """Options of the other task are refused before the model loads (its config is read)."""
+    if top_k is not None and top_k < 1:
+        raise ConfigError(f"--top-k must be a whole number >= 1 (or absent for all), not {top_k}")
+    try:
+        task = read_meta(model).task
+    except NerlabError:  # not a model folder: Predictor.load says what is wrong with it
+        return
+    if task == TEXT_TASK:
+        if output_format not in CLASSIFICATION_FORMATS:
+            raise ConfigError(
+                f"--format {output_format} writes one tag per word, for token-classification "
+                f"models; {model} is a text classifier: use "
+                f"{', '.join(CLASSIFICATION_FORMATS)}"
+            )
+        if input_format == "conll":
+            raise ConfigError(
+                f"--input-format conll reads pre-split words, for token-classification models; "
+                f"{model} is a text classifier: give text lines, JSONL or JSON"
+            )
+    elif top_k is not None:
+        raise ConfigError(
+            f"--top-k {top_k}: the number of class scores kept per text, for "
+            f"text-classification models; {model} is a {task} model"
+        )
 
 
 def _check_input(path: Path) -> None:
@@ -175,6 +213,7 @@ def _predict_input(
     shard: tuple[int, int] | None,
     strict: bool,
     err: Console,
+    top_k: int | None = None,
 ) -> PredictStats:
     show = path is not None and err.is_terminal
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
@@ -192,15 +231,15 @@ def _predict_input(
                 f"[yellow]skipped:[/] {escape(msg)}", highlight=False, soft_wrap=True
             ),
             progress=_progress_factory(bar if show else None),
+            top_k=top_k,
         )
 
 
-def _summary(err: Console, stats: PredictStats, output: Path | None) -> None:
+def _summary(err: Console, stats: PredictStats, output: Path | None, task: str) -> None:
     where = f" -> {output}" if output is not None else ""
     bad = f", {stats.errors} unreadable line(s) skipped" if stats.errors else ""
-    err.print(
-        f"{stats.documents} document(s), {stats.entities} entities{bad}{where}", highlight=False
-    )
+    found = f"{stats.classified} classified" if task == TEXT_TASK else f"{stats.entities} entities"
+    err.print(f"{stats.documents} document(s), {found}{bad}{where}", highlight=False)
 
 
 def _predict_with_ray(

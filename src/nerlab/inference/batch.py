@@ -1,7 +1,11 @@
 """Predict over a stream of documents and write the results: the body of ``nerlab predict``.
 
 Documents are taken in chunks (bounded memory on inputs of any size; each chunk is sorted by
-length inside the Predictor) and written in input order as each chunk finishes.
+length inside the Predictor) and written in input order as each chunk finishes. A tagger's
+documents get entities (:meth:`Predictor.tag_texts`, or ``tag_words`` for pre-split words); a
+text classifier's get classes (:meth:`Predictor.classify`). A classifier reads texts only: a
+document of pre-split words (a JSON ``tokens`` record) is an unreadable line, reported and
+kept in place like the others, and a CoNLL input is refused.
 
 Example:
     >>> predictor = Predictor.load("runs/minilm-conllpp")
@@ -13,25 +17,27 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from nerlab.errors import DataError
+from nerlab.errors import ConfigError, DataError
 from nerlab.inference.documents import Document, Source, open_source
-from nerlab.inference.predictor import Predictor, Tagged
-from nerlab.inference.render import Writer, make_writer
+from nerlab.inference.predictor import Classification, Predictor, Tagged
+from nerlab.inference.render import TEXT_TASK, Writer, make_writer
 
 CHUNK_DOCUMENTS = 2048
 
 
 @dataclass
 class PredictStats:
-    """What a run did: documents read, entities found, lines that could not be read."""
+    """What a run did: documents read, entities found (taggers) or texts classified
+    (classifiers), lines that could not be read."""
 
     documents: int = 0
     entities: int = 0
     errors: int = 0
+    classified: int = 0
 
 
 def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -65,6 +71,56 @@ def _tag_chunk(
     return out
 
 
+def _classify_chunk(
+    predictor: Predictor,
+    chunk: list[Document],
+    progress: Callable[[int], None] | None,
+    top_k: int | None,
+) -> list[Classification | None]:
+    """Classes of the readable documents of a chunk (``None`` for the others)."""
+    texts = [i for i, d in enumerate(chunk) if d.error is None]
+    out: list[Classification | None] = [None] * len(chunk)
+    if texts:
+        found = predictor.classify(
+            [chunk[i].text or "" for i in texts], top_k=top_k, progress=progress
+        )
+        for i, c in zip(texts, found, strict=True):
+            out[i] = c
+    if progress is not None:
+        progress(len(chunk) - len(texts))
+    return out
+
+
+def _texts_only(documents: Iterable[Document], where: str) -> Iterator[Document]:
+    """A classifier's documents: one of pre-split words becomes an unreadable line."""
+    for doc in documents:
+        if doc.error is None and doc.words is not None:
+            doc = replace(
+                doc,
+                error=f"{where}:{doc.line}: pre-split words ('tokens') are for "
+                "token-classification models; this model is a text classifier: give "
+                '{"text": "..."}',
+            )
+        yield doc
+
+
+def check_top_k(predictor: Predictor, top_k: int | None) -> None:
+    """``top_k`` is for text classifiers, and a whole number >= 1.
+
+    Raises:
+        ConfigError: ``top_k`` given for a tagger, or below 1.
+    """
+    if top_k is None:
+        return
+    if predictor.task.name != TEXT_TASK:
+        raise ConfigError(
+            f"--top-k {top_k}: the number of class scores kept per text, for "
+            f"text-classification models; this model is a {predictor.task.name} model"
+        )
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise ConfigError(f"--top-k must be a whole number >= 1 (or absent for all), not {top_k}")
+
+
 def predict_documents(
     predictor: Predictor,
     documents: Iterable[Document],
@@ -74,6 +130,8 @@ def predict_documents(
     on_error: Callable[[str], None] | None = None,
     progress: Callable[[int], None] | None = None,
     chunk_documents: int = CHUNK_DOCUMENTS,
+    top_k: int | None = None,
+    where: str = "<input>",
 ) -> PredictStats:
     """Predict every document and write it, in input order.
 
@@ -86,22 +144,30 @@ def predict_documents(
         on_error: called with the message of each unreadable line (default: stderr).
         progress: called with the number of documents finished, as they finish.
         chunk_documents: documents predicted together (bounds memory).
+        top_k: text classifiers: class scores kept per text (``None``: all).
+        where: the input's name, for the message of a classifier's word document.
 
     Returns:
-        Counts of documents, entities and unreadable lines.
+        Counts of documents, entities (or texts classified) and unreadable lines.
+
+    Raises:
+        ConfigError: ``top_k`` for a tagger, or below 1.
     """
+    check_top_k(predictor, top_k)
     report = on_error or (lambda msg: print(msg, file=sys.stderr))
+    if predictor.task.name == TEXT_TASK:
+        documents = _texts_only(documents, where)
     stats = PredictStats()
     writer.start()
     for chunk in _chunks(documents, chunk_documents):
         for pos, doc in enumerate(chunk):
             if doc.error is not None and strict:
-                _flush(predictor, chunk[:pos], writer, stats, progress)
+                _flush(predictor, chunk[:pos], writer, stats, progress, top_k)
                 raise DataError(f"{doc.error} (stopping: --strict)")
         for doc in chunk:
             if doc.error is not None:
                 report(doc.error)
-        _flush(predictor, chunk, writer, stats, progress)
+        _flush(predictor, chunk, writer, stats, progress, top_k)
     writer.finish()
     return stats
 
@@ -112,7 +178,17 @@ def _flush(
     writer: Writer,
     stats: PredictStats,
     progress: Callable[[int], None] | None,
+    top_k: int | None,
 ) -> None:
+    if predictor.task.name == TEXT_TASK:
+        for doc, found in zip(
+            chunk, _classify_chunk(predictor, chunk, progress, top_k), strict=True
+        ):
+            writer.write(doc, found)  # type: ignore[arg-type]
+            stats.documents += 1
+            stats.errors += doc.error is not None
+            stats.classified += found is not None
+        return
     for doc, tagged in zip(chunk, _tag_chunk(predictor, chunk, progress), strict=True):
         writer.write(doc, tagged)
         stats.documents += 1
@@ -132,6 +208,7 @@ def predict_file(
     stdin: BinaryIO | None = None,
     on_error: Callable[[str], None] | None = None,
     progress: Callable[[Source], Callable[[int], None] | None] | None = None,
+    top_k: int | None = None,
 ) -> PredictStats:
     """Predict a file (or stdin when ``path`` is ``None``) into ``out``.
 
@@ -139,28 +216,59 @@ def predict_file(
         predictor: the loaded model.
         path: the input file, or ``None`` for ``stdin``.
         out: where to write.
-        output_format: ``jsonl``, ``conll``, ``pretty`` or ``html``.
+        output_format: ``jsonl``, ``conll`` (taggers), ``pretty`` or ``html``.
         input_format: ``auto``, ``text``, ``jsonl`` or ``conll``.
         shard: ``(I, N)``: only the I-th of N contiguous slices of the documents.
         strict: stop at the first unreadable line.
         stdin: the binary stream read when ``path`` is ``None`` (default ``sys.stdin.buffer``).
         on_error: called with the message of each unreadable line.
         progress: given the opened source, returns a per-document progress callback (or None).
+        top_k: text classifiers: class scores kept per text (``None``: all).
 
     Returns:
-        Counts of documents, entities and unreadable lines.
+        Counts of documents, entities (or texts classified) and unreadable lines.
+
+    Raises:
+        ConfigError: an output format or ``top_k`` the model's task has no use for, or CoNLL
+            input (pre-split words) for a text classifier.
     """
-    writer = make_writer(output_format, out)
+    task = predictor.task.name
+    check_top_k(predictor, top_k)
+    writer = make_writer(output_format, out, task=task)
+    if task == TEXT_TASK and input_format == "conll":
+        raise ConfigError(_CONLL_FOR_CLASSIFIER)
     source = open_source(path, stdin or sys.stdin.buffer, input_format, shard)
+    if task == TEXT_TASK and source.format == "conll":
+        raise ConfigError(f"{source.name} reads as CoNLL: {_CONLL_FOR_CLASSIFIER}")
     tick = progress(source) if progress is not None else None
     return predict_documents(
-        predictor, source.documents, writer, strict=strict, on_error=on_error, progress=tick
+        predictor,
+        source.documents,
+        writer,
+        strict=strict,
+        on_error=on_error,
+        progress=tick,
+        top_k=top_k,
+        where=source.name,
     )
 
 
+_CONLL_FOR_CLASSIFIER = (
+    "CoNLL input holds pre-split words, for token-classification models; this model is a "
+    'text classifier: give one text per line, JSONL ({"text": ...}) or JSON '
+    "(--input-format text, jsonl or json)"
+)
+
+
 def predict_texts(
-    predictor: Predictor, texts: list[str], out: TextIO, *, output_format: str = "jsonl"
+    predictor: Predictor,
+    texts: list[str],
+    out: TextIO,
+    *,
+    output_format: str = "jsonl",
+    top_k: int | None = None,
 ) -> PredictStats:
     """Predict texts given directly (``--text``) into ``out``."""
     docs = [Document(i + 1, text=t) for i, t in enumerate(texts)]
-    return predict_documents(predictor, docs, make_writer(output_format, out))
+    writer = make_writer(output_format, out, task=predictor.task.name)
+    return predict_documents(predictor, docs, writer, top_k=top_k, where="--text")

@@ -12,6 +12,18 @@
   space-separated. Empty documents and unreadable lines have no words and are left out.
 - ``pretty``: the texts with coloured, labelled entities (rich), for a terminal.
 - ``html``: a standalone HTML page with highlighted entities; all text is escaped.
+
+A text classifier's writers (:func:`make_writer` with ``task="text-classification"``):
+
+- ``jsonl``: the input object (or ``{"text"}`` for a text line) plus the predicted ``label``,
+  its ``score``, the predicted ``labels`` (multi-label: every class at or above its threshold)
+  and ``scores`` (class -> probability, most probable first: all classes, or the top k). An
+  input field of one of these names is kept under ``input_<name>`` (a labelled file's
+  ``label`` becomes ``input_label``), so nothing of the input is lost. Unreadable lines as
+  for taggers.
+- ``pretty``: a table (line, text, label, score, the other classes' scores).
+- ``html``: a standalone page showing each text with one bar per class (width = probability,
+  predicted classes in bold), no external asset.
 """
 
 from __future__ import annotations
@@ -28,9 +40,12 @@ from rich.text import Text
 from nerlab.data.jsontext import dumps
 from nerlab.errors import ConfigError
 from nerlab.inference.documents import Document
-from nerlab.inference.predictor import Tagged
+from nerlab.inference.predictor import Classification, Tagged
 
 OUTPUT_FORMATS = ("jsonl", "conll", "pretty", "html")
+CLASSIFICATION_FORMATS = ("jsonl", "pretty", "html")
+TEXT_TASK = "text-classification"
+CLASS_FIELDS = ("label", "score", "labels", "scores")
 _PALETTE = ("#ffd166", "#8ecae6", "#b5e48c", "#f4a3c0", "#cdb4db", "#ffb4a2", "#a8dadc")
 _STYLES = ("black on yellow", "black on cyan", "black on green", "black on magenta")
 _STYLES += ("white on blue", "black on bright_red", "black on bright_cyan")
@@ -163,8 +178,138 @@ class HtmlWriter(Writer):
         self.out.write("</body>\n</html>\n")
 
 
-def make_writer(fmt: str, out: TextIO, color: bool | None = None) -> Writer:
-    """The writer for ``fmt`` (one of :data:`OUTPUT_FORMATS`)."""
+class ClassJsonlWriter(Writer):
+    """A text classifier's JSONL: the input record plus ``label``, ``score``, ``labels``,
+    ``scores``."""
+
+    def write(self, doc: Document, result: Classification | None) -> None:  # type: ignore[override]
+        record: dict[str, Any] = dict(doc.record or {})
+        if result is None:
+            record.update(line=doc.line, error=doc.error)
+        else:
+            if doc.record is None:
+                record = {"text": doc.text}
+            for name in CLASS_FIELDS:
+                if name in record:  # an input field of that name is kept, not overwritten
+                    kept = f"input_{name}"
+                    while kept in record:
+                        kept = f"input_{kept}"
+                    record[kept] = record.pop(name)
+            record.update(result)
+        self.out.write(dumps(record) + "\n")
+
+
+class ClassPrettyWriter(Writer):
+    """A table of texts and their classes; printed every :attr:`rows` texts, so memory stays
+    bounded on a long input."""
+
+    rows = 500
+
+    def __init__(self, out: TextIO, color: bool | None = None):
+        super().__init__(out)
+        self.console = Console(file=out, force_terminal=color, highlight=False, soft_wrap=False)
+        self.pending: list[tuple[Document, Classification | None]] = []
+
+    def write(self, doc: Document, result: Classification | None) -> None:  # type: ignore[override]
+        self.pending.append((doc, result))
+        if len(self.pending) >= self.rows:
+            self._flush()
+
+    def finish(self) -> None:
+        if self.pending:
+            self._flush()
+
+    def _flush(self) -> None:
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        table.add_column("line", justify="right")
+        table.add_column("text", overflow="fold", ratio=3)
+        table.add_column("label")
+        table.add_column("score", justify="right")
+        table.add_column("other classes", overflow="fold", ratio=2)
+        for doc, result in self.pending:
+            if result is None:
+                table.add_row(str(doc.line), Text(doc.error or "", style="red"), "", "", "")
+                continue
+            label = Text(", ".join(result["labels"]) or f"({result['label']})")
+            label.stylize(f"bold {_pick(result['label'], _STYLES)}")
+            others = [f"{k} {v:.3f}" for k, v in result["scores"].items() if k != result["label"]]
+            table.add_row(
+                str(doc.line),
+                Text(doc.text or ""),
+                label,
+                f"{result['score']:.3f}",
+                Text(", ".join(others)),
+            )
+        self.console.print(table)
+        self.pending = []
+
+
+class ClassHtmlWriter(HtmlWriter):
+    """A standalone page: each text, then one bar per class (width = probability)."""
+
+    def start(self) -> None:
+        self.out.write(
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(self.title)}</title>\n<style>\n"
+            "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:60em;margin:2em auto}"
+            "\nsection.doc{border-bottom:1px solid #eee;padding:.6em 0}"
+            "\np.text{white-space:pre-wrap;margin:.2em 0 .5em}"
+            "\n.bar{display:grid;grid-template-columns:10em 1fr 4em;gap:.6em;align-items:center;"
+            "font-size:.9em}"
+            "\n.bar.predicted .name{font-weight:bold}"
+            "\n.track{background:#f0f0f0;border-radius:.3em;height:1em;overflow:hidden}"
+            "\n.fill{display:block;height:100%;border-radius:.3em}"
+            "\n.value{text-align:right;font-variant-numeric:tabular-nums}"
+            "\np.error{color:#b00020}\n</style>\n</head>\n<body>\n"
+            f"<h1>{html.escape(self.title)}</h1>\n"
+        )
+
+    def write(self, doc: Document, result: Classification | None) -> None:  # type: ignore[override]
+        if result is None:
+            self.out.write(f'<p class="error">{html.escape(doc.error or "")}</p>\n')
+            return
+        chosen = set(result["labels"])
+        bars = []
+        for label, score in result["scores"].items():
+            name = html.escape(label, quote=True)
+            # Colours in order of first sight: distinct for up to 7 classes on one page.
+            colour = self.labels.setdefault(label, _PALETTE[len(self.labels) % len(_PALETTE)])
+            kind = "bar predicted" if label in chosen else "bar"
+            bars.append(
+                f'<div class="{kind}" data-label="{name}" data-score="{score:.6f}">'
+                f'<span class="name">{name}</span><span class="track"><span class="fill" '
+                f'style="width:{100 * score:.1f}%;background:{colour}"></span></span>'
+                f'<span class="value">{score:.3f}</span></div>'
+            )
+        label = html.escape(result["label"], quote=True)
+        self.out.write(
+            f'<section class="doc" data-line="{doc.line}" data-label="{label}">'
+            f'<p class="text">{html.escape(doc.text or "")}</p>{"".join(bars)}</section>\n'
+        )
+
+
+def make_writer(
+    fmt: str, out: TextIO, color: bool | None = None, task: str = "token-classification"
+) -> Writer:
+    """The writer for ``fmt`` (one of :data:`OUTPUT_FORMATS`; a text classifier's ``task``:
+    one of :data:`CLASSIFICATION_FORMATS`)."""
+    if task == TEXT_TASK:
+        if fmt == "jsonl":
+            return ClassJsonlWriter(out)
+        if fmt == "pretty":
+            return ClassPrettyWriter(out, color)
+        if fmt == "html":
+            return ClassHtmlWriter(out)
+        if fmt == "conll":
+            raise ConfigError(
+                "--format conll writes one tag per word, for token-classification models; "
+                f"this model is a text classifier: use {', '.join(CLASSIFICATION_FORMATS)}"
+            )
+        raise ConfigError(
+            f"unknown output format {fmt!r}; allowed: {', '.join(CLASSIFICATION_FORMATS)}"
+        )
     if fmt == "jsonl":
         return JsonlWriter(out)
     if fmt == "conll":
