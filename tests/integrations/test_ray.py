@@ -331,6 +331,21 @@ def test_options_that_do_not_apply_and_outputs_over_inputs(
     assert (folder / "a.parquet").read_bytes() == before
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(
+    ray_cluster: ModuleType, tagger_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    (folder / "out").mkdir(parents=True)
+    (folder / "a.jsonl").write_text(json.dumps({"text": TEXTS[0]}) + "\n", "utf-8")
+    (folder / "out" / "old.jsonl").write_text(json.dumps({"text": TEXTS[1]}) + "\n", "utf-8")
+    for _ in range(2):  # the second run must not take the first one's output as input
+        code, _, err = run(
+            ["predict", tagger_dir, folder, "--engine", "ray", "-o", folder / "out"], capsys
+        )
+        assert code == 0 and "1 file(s), 1 document(s)" in err, err
+    assert sorted(p.name for p in (folder / "out").iterdir()) == ["a.jsonl", "old.jsonl"]
+
+
 # -- text classifiers ------------------------------------------------------------------------------
 
 

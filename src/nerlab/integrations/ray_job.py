@@ -75,8 +75,12 @@ class _Input:
     rows: int = 0
 
 
-def find_inputs(input_dir: Path, report: Callable[[str], None]) -> list[_Input]:
-    """The JSONL and Parquet files under ``input_dir``, sorted; others are reported ignored.
+def find_inputs(
+    input_dir: Path, report: Callable[[str], None], output_dir: Path | None = None
+) -> list[_Input]:
+    """The JSONL and Parquet files under ``input_dir``, sorted; others are reported ignored,
+    and those under ``output_dir`` (an output folder inside the input folder: the outputs of
+    an earlier run) are left out.
 
     Raises:
         DataError: ``input_dir`` is missing or not a folder.
@@ -85,9 +89,18 @@ def find_inputs(input_dir: Path, report: Callable[[str], None]) -> list[_Input]:
         what = "is a file; --engine ray reads a folder of" if input_dir.exists() else "not found;"
         raise DataError(f"{what} give a folder of JSONL or Parquet files", input_dir)
     found = []
+    # An output folder strictly inside the input folder holds no inputs (an earlier run's
+    # outputs); the input folder itself as output is refused file by file by the caller.
+    inside = output_dir.resolve() if output_dir is not None else None
+    if inside is not None and (
+        inside == input_dir.resolve() or not inside.is_relative_to(input_dir.resolve())
+    ):
+        inside = None
     for path in sorted(input_dir.rglob("*")):
         relative = path.relative_to(input_dir)
         if not path.is_file() or any(p.startswith((".", "_")) for p in relative.parts):
+            continue
+        if inside is not None and path.resolve().is_relative_to(inside):
             continue
         fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
@@ -235,7 +248,7 @@ def predict_folder(
         stats.skipped.append(message)
         report(message)
 
-    inputs = find_inputs(input_dir, skip)
+    inputs = find_inputs(input_dir, skip, output_dir)
     check_output_dir(output_dir, what="--output")
     output_column = _output_column(model)
     readable: list[_Input] = []
