@@ -51,6 +51,23 @@ def run(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int
     return code, out, " ".join(err.split())
 
 
+def same(a: object, b: object) -> bool:
+    """Equal JSON values (key order too), floats within 1e-5 relative: a score depends in its
+    last float32 digits on which texts shared its batch, which differs between the engines."""
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-5 * max(abs(a), abs(b), 1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def same_jsonl(a: str, b: str) -> bool:
+    """Two JSONL outputs hold the same records, line by line (see :func:`same`)."""
+    return same([json.loads(x) for x in a.splitlines()], [json.loads(x) for x in b.splitlines()])
+
+
 def write_parquet(path: Path, texts: list[str | None]) -> pa.Table:
     """A Parquet file with the texts and columns of several types, nested ones included."""
     table = pa.table(
@@ -194,12 +211,12 @@ def test_engine_ray_equals_nerlab_predict(
         "part/b.parquet",
     ]
 
-    # JSONL: byte for byte what nerlab predict writes for the file, bad lines included.
+    # JSONL: what nerlab predict writes for the file, bad lines included.
     code, local, err = run(
         ["predict", tagger_dir, folder / "a.jsonl", "--precision", "fp32"], capsys
     )
     assert code == 0, err
-    assert (out / "a.jsonl").read_text("utf-8") == local
+    assert same_jsonl((out / "a.jsonl").read_text("utf-8"), local)
     records = [json.loads(line) for line in local.splitlines()]
     assert [r.get("error") is not None for r in records] == [
         False, True, True, True, False, False, True, False
@@ -217,7 +234,7 @@ def test_engine_ray_equals_nerlab_predict(
         if text is None:
             assert row["entities"] is None and "row 3: 'text' is null" in row["error"]
         else:
-            assert row["error"] is None and row["entities"] == next(expected)
+            assert row["error"] is None and same(row["entities"], next(expected))
 
 
 def test_tokens_records_are_kept_with_an_error(
@@ -382,6 +399,10 @@ def test_engine_ray_with_a_classifier(
     assert written.select(table.column_names).equals(table)
     rows = written.column("classification").to_pylist()
     got = [None if r is None else {**r, "scores": dict(r["scores"])} for r in rows]
-    assert got == [expected[0], None, expected[1], expected[2]]
+    assert same(got, [expected[0], None, expected[1], expected[2]])
     record = json.loads((tmp_path / "o" / "b.jsonl").read_text("utf-8"))
-    assert record == {"text": TEXTS[1], "n": 1, "classification": expected[3]}
+    assert same(record, {"text": TEXTS[1], "n": 1, **expected[3]})
+    argv = ["predict", classifier_dir, folder / "b.jsonl", "--precision", "fp32"]
+    code, local, err = run(argv, capsys)
+    assert code == 0, err
+    assert same_jsonl((tmp_path / "o" / "b.jsonl").read_text("utf-8"), local)

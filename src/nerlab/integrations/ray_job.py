@@ -15,12 +15,14 @@ What it does, in order:
    model is loaded once per actor). Only the row number and the text travel through Ray, so
    every input column comes back exactly as it was, whatever its type.
 4. Writes ``OUT_DIR/<same relative name>`` in the input's format, in input row order:
-   - JSONL: exactly what ``nerlab predict`` writes for the file (each record with
-     ``entities``; a line that cannot be read keeps its parsed fields plus ``line`` and
-     ``error``; a ``tokens`` record, which only ``nerlab predict`` tags, is such a line);
+   - JSONL: what ``nerlab predict`` writes for the file, through its own writer
+     (a tagger: each record with ``entities``; a text classifier: with ``label``, ``score``,
+     ``labels``, ``scores``; a line that cannot be read keeps its parsed fields plus ``line``
+     and ``error``; a ``tokens`` record, which only ``nerlab predict`` tags, is such a line);
    - Parquet: the input table plus ``entities`` (a list of ``{start, end, label, text,
-     score}``) and ``error`` (null, or why the row has no prediction: a null or non-string
-     text); a text classifier writes ``classification`` instead of ``entities``.
+     score}``) and ``error`` (null, or why the row has no prediction: a null text); a text
+     classifier writes one ``classification`` column (``{label, score, labels, scores}``) instead
+     of ``entities``, so that it never collides with an input ``label`` column.
 
 A bad row is reported (``on_error``) and kept in place, never dropped. Each output file is
 written atomically (:func:`nerlab.files.atomic_write`).
@@ -36,12 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nerlab.data.jsontext import dumps
 from nerlab.errors import ConfigError, DataError
 from nerlab.files import atomic_write, check_output_dir, check_output_file
 from nerlab.integrations.ray import (
     ERROR_COLUMN,
     OUTPUT_COLUMNS,
+    TEXT_TASK,
+    TOKEN_TASK,
     NerlabPredictor,
     arrow_values,
     classification_type,
@@ -371,9 +374,7 @@ def _write(
     """Write one input file's rows with their outputs, in its format (atomically)."""
     rows = range(item.first_row, item.first_row + item.rows)
     if item.format == "jsonl":
-        with atomic_write(out) as f:
-            for row, doc in zip(rows, _documents(item), strict=True):
-                f.write(dumps(_jsonl_record(doc, texts[row], outputs[row], output_column)) + "\n")
+        _write_jsonl(item, out, rows, texts, outputs, output_column)
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -387,15 +388,29 @@ def _write(
         pq.write_table(table, f)
 
 
-def _jsonl_record(
-    doc: Any, row: tuple[str | None, str | None], output: Any, output_column: str
-) -> dict[str, Any]:
-    """The record ``nerlab predict`` writes for this line (see ``inference.render``)."""
-    text, error = row
-    record: dict[str, Any] = dict(doc.record or {})
-    if error is not None:
-        record.update(line=doc.line, error=error)
-    else:
-        record["text"] = text
-        record[output_column] = output
-    return record
+def _write_jsonl(
+    item: _Input,
+    out: Path,
+    rows: range,
+    texts: list[tuple[str | None, str | None]],
+    outputs: list[Any],
+    output_column: str,
+) -> None:
+    """The file as ``nerlab predict`` writes it, through its own JSONL writer."""
+    from nerlab.inference.predictor import Tagged
+    from nerlab.inference.render import make_writer
+
+    task = TOKEN_TASK if output_column == OUTPUT_COLUMNS[TOKEN_TASK] else TEXT_TASK
+    with atomic_write(out) as f:
+        writer = make_writer("jsonl", f, task=task)
+        writer.start()
+        for row, doc in zip(rows, _documents(item), strict=True):
+            text, error = texts[row]
+            if error is not None:
+                doc.error = error  # a 'tokens' record: an error of this engine only
+                writer.write(doc, None)
+            elif task == TOKEN_TASK:
+                writer.write(doc, Tagged(text or "", [], [], outputs[row]))
+            else:
+                writer.write(doc, outputs[row])
+        writer.finish()
