@@ -163,6 +163,8 @@ def read_meta(folder: str | Path) -> ModelMeta:
                 f"{known.get('labels')!r}; the model folder is damaged or was edited by hand: "
                 "copy it again or train it again"
             )
+        if known.get("task") == TEXT_TASK:
+            known.setdefault("scheme", None)  # classes have no tag scheme
         meta = ModelMeta(**known, extra=data)
         _check_meta(meta, nerlab_path, _config_labels(cfg_path, config))
         if meta.task != task:
