@@ -1,4 +1,5 @@
-"""`nerlab export`: write a trained tagger as an ONNX model folder that `nerlab predict` runs."""
+"""`nerlab export`: write a trained tagger or text classifier as an ONNX model folder that
+`nerlab predict`, `nerlab evaluate` and `nerlab serve` run."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def export_command(
     opset: Annotated[int, typer.Option(help="ONNX opset version (17 or newer).")] = OPSET,
     overwrite: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
 ) -> None:
-    """Export MODEL to OUT as ONNX (dynamic batch and length), with tokenizer and labels."""
+    """Export MODEL (a tagger or a text classifier) to OUT as ONNX (dynamic batch and length),
+    with tokenizer and labels."""
     if not onnx:
         raise ConfigError("choose an export format: --onnx (the only one so far)")
     path = export_onnx(model, out, quantize=quantize, opset=opset, overwrite=overwrite)

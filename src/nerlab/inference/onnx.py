@@ -1,10 +1,12 @@
-"""ONNX export of a trained tagger, and an ONNX Runtime backend for the Predictor.
+"""ONNX export of a trained tagger or text classifier, and an ONNX Runtime backend for the
+Predictor.
 
 :func:`export_onnx` writes a folder that :meth:`nerlab.inference.Predictor.load` runs with
 ONNX Runtime: ``model.onnx`` (inputs ``input_ids`` and ``attention_mask``, int64
-``(batch, sequence)``; output ``logits``, float32 ``(batch, sequence, labels)``; both axes
-dynamic), the tokenizer files, ``config.json`` and ``nerlab_config.json`` (with an ``export``
-entry saying how the model was exported). The export uses ``torch.onnx.export`` with the
+``(batch, sequence)``; output ``logits``, float32 ``(batch, sequence, labels)`` for a tagger and
+``(batch, labels)`` for a text classifier; batch and sequence axes dynamic), the tokenizer
+files, ``config.json`` and ``nerlab_config.json`` (with an ``export`` entry saying how the
+model was exported). The export uses ``torch.onnx.export`` with the
 dynamo exporter (torch >= 2.9 default, through onnxscript). ``quantize="int8"`` then applies
 ONNX Runtime's dynamic quantisation (int8 weights with per-channel scales, activations
 quantised per call), which is what makes CPU inference fast; accuracy changes slightly, so
@@ -13,6 +15,8 @@ measure it on a dev set.
 Example:
     >>> export_onnx("runs/minilm-conllpp", "runs/minilm-onnx", quantize="int8")
     >>> Predictor.load("runs/minilm-onnx").predict(["Angela Merkel visited Paris."])
+    >>> export_onnx("runs/minilm-emotion", "runs/emotion-onnx")
+    >>> Predictor.load("runs/emotion-onnx").classify(["i feel so happy today"])
 """
 
 from __future__ import annotations
@@ -80,11 +84,11 @@ def export_onnx(
     opset: int = OPSET,
     overwrite: bool = False,
 ) -> Path:
-    """Export a trained tagger to an ONNX folder that the Predictor can load.
+    """Export a trained tagger or text classifier to an ONNX folder that the Predictor can load.
 
     Args:
-        model_dir: a folder written by ``nerlab train`` (or any transformers
-            token-classification folder).
+        model_dir: a folder written by ``nerlab train`` (or any transformers token- or
+            sequence-classification folder).
         out: the folder to write (created; must be empty unless ``overwrite``).
         quantize: ``None`` for fp32, or ``"int8"`` for dynamic int8 quantisation.
         opset: ONNX opset version (at least 17).
@@ -98,8 +102,8 @@ def export_onnx(
     ``out`` as it was.
 
     Raises:
-        ModelError: the input is not a token-classification folder, the output is unusable, or
-            the exported model does not run.
+        ModelError: the input is not a model folder nerlab can load, the output is unusable,
+            or the exported model does not run (or gives logits of the wrong shape).
         ConfigError: an unknown quantisation, an opset below 17 or one onnx does not know, or
             an output path that cannot be a folder (under a file, under /proc).
     """
@@ -136,7 +140,7 @@ def export_onnx(
             _torch_export(model, fp32_path, opset, tokenizer)
             if quantize == "int8":
                 _quantize_int8(fp32_path, stage / ONNX_FILE)
-        _check_runs(stage / ONNX_FILE, opset, tokenizer)
+        _check_runs(stage / ONNX_FILE, opset, tokenizer, meta)
         tokenizer.save_pretrained(str(stage))
         shutil.copyfile(src / "config.json", stage / "config.json")
         save_meta(stage, meta)
@@ -164,15 +168,16 @@ def _check_opset_known(opset: int) -> None:
         )
 
 
-def _check_runs(path: Path, opset: int, tokenizer: Any) -> None:
+def _check_runs(path: Path, opset: int, tokenizer: Any, meta: ModelMeta) -> None:
     """Run the exported model once: an exporter can write a graph ONNX Runtime cannot load
-    (opset 28 came out as opset 18 with an opset-23 operator)."""
+    (opset 28 came out as opset 18 with an opset-23 operator). Its logits must have the task's
+    shape: ``(1, sequence, labels)`` for a tagger, ``(1, labels)`` for a classifier."""
     import onnxruntime
 
     try:
         forward = onnx_forward(path)
         ids = np.array([tokenizer("nerlab export check")["input_ids"]], dtype=np.int64)
-        forward(ids, np.ones_like(ids))
+        logits = forward(ids, np.ones_like(ids))
     except Exception as exc:  # onnxruntime raises its own untyped errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         first = first.replace(f"cannot load ONNX model {path}: ", "")[:200]
@@ -181,6 +186,14 @@ def _check_runs(path: Path, opset: int, tokenizer: Any) -> None:
             f"{onnxruntime.__version__} ({first}); nothing was written: export again with "
             f"another --opset (the default, {OPSET}, works)"
         ) from None
+    labels = len(meta.labels)
+    expected = (1, labels) if meta.task == "text-classification" else (1, ids.shape[1], labels)
+    if tuple(logits.shape) != expected:
+        raise ModelError(
+            f"the exported {meta.task} model gives logits of shape {tuple(logits.shape)}, not "
+            f"{expected}; nothing was written: check that the folder's config.json matches "
+            "its nerlab_config.json"
+        )
 
 
 def _existing_folder(path: Path) -> Path:
