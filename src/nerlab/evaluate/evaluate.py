@@ -230,8 +230,8 @@ def _check_data_task(
     tag = tag_column if isinstance(tag_column, str) else None
     found = detect_task(data, text_column=text_column, label_column=label_column, tag_column=tag)
     wanted = TEXT_TASK if isinstance(predictor.task, TextClassification) else TOKEN_TASK
-    if found == wanted:
-        return
+    if found == wanted or not _has_data(data):
+        return  # the reader says what is wrong with a missing or empty file
     hint = (
         "; if it is text-classification data, name its columns with --text-column and "
         "--label-column"
@@ -243,6 +243,19 @@ def _check_data_task(
         f"scored on {_KINDS[wanted]}: give a file of that task, or a model of this one{hint}",
         data,
     )
+
+
+def _has_data(path: str | Path) -> bool:
+    """Whether ``path`` is a folder or a file with something other than whitespace in its
+    head (``detect_task`` calls anything else token classification)."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return True
+        with path.open("rb") as f:
+            return bool(f.read(1 << 16).strip())
+    except OSError:
+        return False
 
 
 def _evaluate_tagger(
