@@ -1,8 +1,10 @@
 """The HTTP app: a thin FastAPI adapter over a loaded :class:`~nerlab.inference.Predictor`.
 
-Routes: ``POST /v1/entities``, ``GET /v1/model``, ``/healthz``, ``/readyz``, ``/metrics``,
-``/openapi.json`` with ``/docs``, and the web page at ``/``. The model runs in the
-:class:`~nerlab.serve.batcher.Batcher`'s worker thread; handlers only check input, admit or
+Routes: ``POST /v1/entities`` (a tagger) or ``POST /v1/classify`` (a text classifier),
+``GET /v1/model``, ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json`` with ``/docs``, and
+the web page at ``/``. The route of the other task answers 404 ``wrong_task`` naming the model's
+task and the route to use; the OpenAPI schema lists only the model's own route. The model runs
+in the :class:`~nerlab.serve.batcher.Batcher`'s worker thread; handlers only check input, admit or
 refuse, queue and await. Every error is the JSON :class:`~nerlab.serve.schemas.ErrorBody`
 (never a traceback).
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,8 @@ from nerlab.serve.metrics import ServeMetrics
 from nerlab.serve.middleware import OPEN_PATHS, BearerAuth, BodyLimit, RequestMetrics
 from nerlab.serve.page import add_page_routes
 from nerlab.serve.schemas import (
+    ClassifyRequest,
+    ClassifyResponse,
     EntitiesRequest,
     EntitiesResponse,
     ErrorBody,
@@ -44,9 +48,11 @@ from nerlab.serve.settings import ServeSettings, batch_budget
 
 if TYPE_CHECKING:
     from nerlab.inference import Predictor
+    from nerlab.tasks.text_classification import Classification
     from nerlab.tasks.token_classification import Tagged
 
 log = logging.getLogger("nerlab.serve")
+TEXT_TASK = "text-classification"
 
 
 def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -124,7 +130,13 @@ def create_app(predictor: Predictor, settings: ServeSettings | None = None) -> F
     app.state.metrics = metrics
     app.state.settings = settings
     _add_error_handlers(app)
-    _add_entities_route(app, settings, batcher, metrics)
+    run = _runner(settings, batcher, metrics)
+    if predictor.task.name == TEXT_TASK:
+        _add_classify_route(app, settings, run)
+        _add_wrong_task_route(app, "/v1/entities", predictor, "/v1/classify")
+    else:
+        _add_entities_route(app, settings, run)
+        _add_wrong_task_route(app, "/v1/classify", predictor, "/v1/entities")
     _add_status_routes(app, predictor, settings, batcher, metrics)
     add_page_routes(app)
     _add_middleware(app, settings, metrics)
@@ -140,9 +152,11 @@ def _document_settings(app: FastAPI, settings: ServeSettings) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            request = schema["components"]["schemas"]["EntitiesRequest"]["properties"]
-            for name in ("texts", "words"):
-                request[name]["maxItems"] = settings.max_texts
+            schemas = schema["components"]["schemas"]
+            requests = {"EntitiesRequest": ("texts", "words"), "ClassifyRequest": ("texts",)}
+            for model, names in requests.items():
+                for name in names if model in schemas else ():
+                    schemas[model]["properties"][name]["maxItems"] = settings.max_texts
             if settings.api_key:
                 schemes = schema["components"].setdefault("securitySchemes", {})
                 schemes["bearer"] = {"type": "http", "scheme": "bearer"}
@@ -164,11 +178,48 @@ def _version() -> str:
         return "0"
 
 
-def _add_entities_route(
-    app: FastAPI, settings: ServeSettings, batcher: Batcher, metrics: ServeMetrics
-) -> None:
-    """``POST /v1/entities``: check, admit (or 429), queue, await, answer."""
+Runner = Callable[..., Awaitable[list[Any]]]
+
+
+def _runner(settings: ServeSettings, batcher: Batcher, metrics: ServeMetrics) -> Runner:
+    """The shared body of the model routes: admit (or 429), check the model, queue, await.
+
+    One counter of admitted requests serves every route, so ``--max-concurrent-requests``
+    bounds the server whichever route the requests use.
+    """
     admitted = 0
+
+    async def run(
+        kind: str, items: list[Any], aggregation: str | None = None, mode: str | None = None
+    ) -> list[Any]:
+        nonlocal admitted
+        if admitted >= settings.max_concurrent_requests:
+            raise ApiError(
+                429,
+                "too_many_requests",
+                f"the server is busy ({settings.max_concurrent_requests} requests in flight, "
+                "--max-concurrent-requests); retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        if batcher.failed is not None or not batcher.alive:
+            raise ApiError(
+                503, "model_failed", "the model cannot run here (the server log says why)"
+            )
+        if not items:
+            return []
+        admitted += 1
+        metrics.in_flight.inc()
+        try:
+            return await batcher.submit(kind, items, aggregation, mode)  # type: ignore[arg-type]
+        finally:
+            admitted -= 1
+            metrics.in_flight.dec()
+
+    return run
+
+
+def _add_entities_route(app: FastAPI, settings: ServeSettings, run: Runner) -> None:
+    """``POST /v1/entities``: check, admit (or 429), queue, await, answer."""
 
     @app.post(
         "/v1/entities",
@@ -183,31 +234,55 @@ def _add_entities_route(
         cut. For ``words`` the offsets refer to the words joined by single spaces, returned
         as ``text``, and ``tags`` holds one tag per word.
         """
-        nonlocal admitted
         kind, items = _inputs(body, settings.max_texts)
-        if admitted >= settings.max_concurrent_requests:
-            raise ApiError(
-                429,
-                "too_many_requests",
-                f"the server is busy ({settings.max_concurrent_requests} requests in flight, "
-                "--max-concurrent-requests); retry shortly",
-                headers={"Retry-After": "1"},
-            )
-        if batcher.failed is not None or not batcher.alive:
-            raise ApiError(
-                503, "model_failed", "the model cannot run here (the server log says why)"
-            )
-        if not items:
-            return JSONResponse({"model": settings.model_name, "results": []})
-        admitted += 1
-        metrics.in_flight.inc()
-        try:
-            tagged = await batcher.submit(kind, items, body.aggregation, body.mode)
-        finally:
-            admitted -= 1
-            metrics.in_flight.dec()
+        tagged = await run(kind, items, body.aggregation, body.mode)
         results = [_result(t, kind) for t in tagged]
         return JSONResponse({"model": settings.model_name, "results": results})
+
+
+def _add_classify_route(app: FastAPI, settings: ServeSettings, run: Runner) -> None:
+    """``POST /v1/classify``: the classes of texts, batched like ``/v1/entities``."""
+
+    @app.post(
+        "/v1/classify",
+        response_model=ClassifyResponse,
+        responses=_error_responses(401, 413, 422, 429, 503),
+        summary="The classes of raw texts, with every class's probability",
+    )
+    async def classify(body: ClassifyRequest) -> Response:
+        """Give ``texts``; each gets its most probable class (``label``, ``score``), its
+        predicted classes (``labels``: several, or none, for a multi-label model) and
+        ``scores``: class -> probability, most probable first (all classes, or ``top_k``).
+        """
+        _check_count("texts", body.texts, settings.max_texts)
+        found = await run("classify", body.texts)
+        results = [_top(c, body.top_k) for c in found]
+        return JSONResponse({"model": settings.model_name, "results": results})
+
+
+def _top(found: Classification, top_k: int | None) -> dict[str, Any]:
+    """A classification with only its ``top_k`` best scores (they come most probable first,
+    as ``Predictor.classify(texts, top_k=top_k)`` gives them)."""
+    if top_k is None:
+        return dict(found)
+    return {**found, "scores": dict(list(found["scores"].items())[:top_k])}
+
+
+def _add_wrong_task_route(app: FastAPI, path: str, predictor: Predictor, route: str) -> None:
+    """The other task's route: 404 ``wrong_task`` naming this model's task. It is not in the
+    schema (the server does not offer it) and reads no body."""
+    task = predictor.task.name
+    wanted = TEXT_TASK if path == "/v1/classify" else "token-classification (NER)"
+    labels = ", ".join(predictor.meta.labels[:10])
+
+    @app.post(path, include_in_schema=False)
+    async def wrong_task() -> Response:
+        raise ApiError(
+            404,
+            "wrong_task",
+            f"{path} is for {wanted} models, and this server's model is a {task} model "
+            f"(labels: {labels}); use POST {route}",
+        )
 
 
 def _add_status_routes(
@@ -277,6 +352,12 @@ def _inputs(body: EntitiesRequest, max_texts: int) -> tuple[str, list[Any]]:
         )
     kind = given[0]
     items = getattr(body, kind)
+    _check_count(kind, items, max_texts)
+    return kind, items
+
+
+def _check_count(kind: str, items: list[Any], max_texts: int) -> None:
+    """413 for more inputs than ``--max-texts``."""
     if len(items) > max_texts:
         raise ApiError(
             413,
@@ -285,7 +366,6 @@ def _inputs(body: EntitiesRequest, max_texts: int) -> tuple[str, list[Any]]:
             "request (--max-texts): split them over several requests",
             field=kind,
         )
-    return kind, items
 
 
 def _result(tagged: Tagged, kind: str) -> dict[str, Any]:
@@ -296,12 +376,14 @@ def _result(tagged: Tagged, kind: str) -> dict[str, Any]:
 
 def _model_info(predictor: Predictor, settings: ServeSettings, budget: int) -> ModelInfo:
     meta = predictor.meta
+    classifier = predictor.task.name == TEXT_TASK
     types = sorted({lab.split("-", 1)[-1] for lab in meta.labels if lab != "O"})
     return ModelInfo(
         name=settings.model_name,
-        task=meta.task,
+        task=predictor.task.name,
         labels=list(meta.labels),
-        entity_types=types,
+        entity_types=[] if classifier else types,
+        multi_label=bool(getattr(predictor.task, "multi_label", False)),
         scheme=meta.scheme,
         max_length=meta.max_length,
         base_model=meta.base_model,

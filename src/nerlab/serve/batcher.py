@@ -7,7 +7,10 @@ first job arrived, and tags the whole batch with one Predictor call. The model r
 thread, so the event loop keeps accepting and answering while a batch runs, and one Predictor
 is never used by two threads at once.
 
-Jobs with different ``aggregation``/``mode`` or input kind (texts or words) never share a batch:
+A tagger's jobs are ``texts`` or ``words`` (:meth:`Predictor.tag_texts` / ``tag_words``); a text
+classifier's are ``classify`` (:meth:`Predictor.classify`, every class's score: a request's
+``top_k`` is applied to its own results afterwards, so requests with different ``top_k`` still
+share a batch). Jobs with different ``aggregation``/``mode`` or input kind never share a batch:
 a job that does not fit waits, in order, for the next one.
 """
 
@@ -23,16 +26,15 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from nerlab.inference import Predictor
     from nerlab.serve.metrics import ServeMetrics
-    from nerlab.tasks.token_classification import Tagged
 
 log = logging.getLogger("nerlab.serve")
 
-Kind = Literal["texts", "words"]
+Kind = Literal["texts", "words", "classify"]
 WARM_UP = ["Angela Merkel visited Paris ."]
 
 
@@ -41,11 +43,13 @@ class Job:
     """One request's inputs and the future its handler awaits.
 
     Attributes:
-        kind: ``texts`` (raw strings) or ``words`` (pre-split sentences).
+        kind: ``texts`` (raw strings) or ``words`` (pre-split sentences) to tag, or
+            ``classify`` (raw strings, a text classifier).
         items: the inputs.
         aggregation: sub-token aggregation for this request.
         mode: entity decoding for this request.
-        future: resolved with one :class:`Tagged` per input (or the error).
+        future: resolved with one result per input (a ``Tagged``, or a classifier's
+            ``Classification``), or the error.
         loop: the event loop that owns ``future``.
         arrived: ``time.monotonic()`` when the job was queued.
         lengths: estimated sub-tokens per input (set by the worker).
@@ -55,7 +59,7 @@ class Job:
     items: Sequence[str] | Sequence[Sequence[str]]
     aggregation: str
     mode: str
-    future: asyncio.Future[list[Tagged]]
+    future: asyncio.Future[list[Any]]
     loop: asyncio.AbstractEventLoop
     arrived: float = field(default_factory=time.monotonic)
     lengths: list[int] = field(default_factory=list)
@@ -128,8 +132,9 @@ class Batcher:
         items: Sequence[str] | Sequence[Sequence[str]],
         aggregation: str | None = None,
         mode: str | None = None,
-    ) -> list[Tagged]:
-        """Queue the inputs and wait for their :class:`Tagged` results, in input order."""
+    ) -> list[Any]:
+        """Queue the inputs and wait for their results (``Tagged``, or ``Classification`` for
+        ``classify``), in input order."""
         loop = asyncio.get_running_loop()
         job = Job(
             kind,
@@ -147,7 +152,10 @@ class Batcher:
 
     def _run(self) -> None:
         try:
-            self.predictor.tag_texts(WARM_UP)
+            if self.predictor.task.name == "text-classification":
+                self.predictor.classify(WARM_UP)
+            else:
+                self.predictor.tag_texts(WARM_UP)
         except Exception as exc:  # a model that cannot run at all: readyz says so
             log.exception("warm-up forward failed")
             self.failed = f"{type(exc).__name__}: {exc}"
@@ -259,10 +267,12 @@ class Batcher:
         job.lengths = lengths
 
     def _process(self, batch: list[Job]) -> None:
-        """Tag every input of the batch with one Predictor call and resolve the futures."""
+        """Tag (or classify) every input of the batch with one Predictor call and resolve the
+        futures."""
         p = self.predictor
         kind, p.aggregation, p.mode = batch[0].key  # type: ignore[assignment]
-        run = p.tag_texts if kind == "texts" else p.tag_words
+        runs = {"texts": p.tag_texts, "words": p.tag_words, "classify": p.classify}
+        run = runs[kind]
         items = [x for job in batch for x in job.items]
         width = max((n for job in batch for n in job.lengths), default=0)
         self.metrics.batch_texts.observe(len(items))
@@ -285,7 +295,7 @@ class Batcher:
             start += len(job.items)
 
 
-def _settle(job: Job, outcome: list[Tagged] | BaseException) -> None:
+def _settle(job: Job, outcome: list[Any] | BaseException) -> None:
     """Resolve a job's future from the worker thread (unless its client has gone)."""
 
     def resolve() -> None:

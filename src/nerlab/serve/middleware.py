@@ -26,7 +26,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # hold no model data and no results; the page and the docs then send the key themselves.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/", "/docs", "/openapi.json"})
 OPEN_PREFIXES = ("/static/",)
-ROUTES = frozenset({*OPEN_PATHS, "/metrics", "/v1/model", "/v1/entities"})
+ROUTES = frozenset({*OPEN_PATHS, "/metrics", "/v1/model", "/v1/entities", "/v1/classify"})
 
 
 async def send_error(

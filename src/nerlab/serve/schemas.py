@@ -96,6 +96,44 @@ class EntitiesResponse(BaseModel):
     results: list[EntitiesResult]
 
 
+class ClassifyRequest(BaseModel):
+    """Texts to classify (a text-classification model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[Text] = Field(
+        description="Raw texts of any length (long ones are read as the model was trained: "
+        "truncated, or averaged over windows); an empty text is valid and gets classes too.",
+        examples=[["i feel so happy today"]],
+    )
+    top_k: int | None = Field(
+        default=None,
+        ge=1,
+        description="Keep the `top_k` most probable classes in `scores` (default: all).",
+    )
+
+
+class ClassifyResult(BaseModel):
+    """The classes of one text (``Predictor.classify``'s record)."""
+
+    label: str = Field(description="The most probable class.")
+    score: float = Field(ge=0.0, le=1.0, description="Its probability.")
+    labels: list[str] = Field(
+        description="The predicted classes: [label] for a single-label model; for a "
+        "multi-label one every class at or above its threshold (maybe none)."
+    )
+    scores: dict[str, float] = Field(
+        description="Class -> probability, most probable first (all classes, or the top_k)."
+    )
+
+
+class ClassifyResponse(BaseModel):
+    """One result per text, in input order."""
+
+    model: str = Field(description="The served model's name.")
+    results: list[ClassifyResult]
+
+
 class Limits(BaseModel):
     """The request limits a client must stay within."""
 
@@ -108,9 +146,17 @@ class ModelInfo(BaseModel):
     """What the server runs."""
 
     name: str
-    task: str
-    labels: list[str] = Field(description="The model's tags, in id order.")
-    entity_types: list[str] = Field(description="Entity types (labels without B-/I-).")
+    task: str = Field(
+        description="`token-classification` (POST /v1/entities) or `text-classification` "
+        "(POST /v1/classify)."
+    )
+    labels: list[str] = Field(description="The model's tags (or classes), in id order.")
+    entity_types: list[str] = Field(
+        description="Entity types (labels without B-/I-); empty for a text classifier."
+    )
+    multi_label: bool = Field(
+        default=False, description="Text classifiers: whether a text may get several classes."
+    )
     scheme: str | None = Field(description="IOB2 for entity tags, null for plain tags (POS).")
     max_length: int = Field(description="Longest window in sub-tokens; longer texts are windowed.")
     base_model: str | None
@@ -140,7 +186,7 @@ class FieldError(BaseModel):
 class ErrorBody(BaseModel):
     """Every error answer: a short code, a message, the field at fault (if any)."""
 
-    error: str = Field(description="A short code, e.g. `too_many_texts`.")
+    error: str = Field(description="A short code, e.g. `too_many_texts` or `wrong_task`.")
     message: str
     field: str | None = None
     details: list[FieldError] = Field(default_factory=list)

@@ -1,4 +1,5 @@
-// nerlab web page: tag texts with the server's /v1/entities and show the entities.
+// nerlab web page: tag texts with the server's /v1/entities and show the entities, or (a text
+// classifier) classify them with /v1/classify and show a bar per class for each text.
 // No external assets; user text only ever enters the page through textContent.
 "use strict";
 
@@ -8,7 +9,7 @@ const PALETTE = [
   ["#ffdde8", "#be123c"], ["#e8e8e8", "#525252"], ["#e6f2cf", "#4d7c0f"],
   ["#e0e1ff", "#4338ca"], ["#fde2f3", "#a21caf"], ["#d7ecff", "#0369a1"],
 ];
-const state = { types: [], limits: { max_texts: 256 }, last: null };
+const state = { types: [], limits: { max_texts: 256 }, last: null, classifier: false };
 const $ = (id) => document.getElementById(id);
 
 function colour(label) {
@@ -74,7 +75,10 @@ async function loadModel() {
       (info.batching ? ` · batching ${info.max_batch_tokens} tokens` : " · batching off");
     state.limits = info.limits;
     state.types = [];
-    for (const type of info.entity_types) colour(type);
+    state.classifier = info.task === "text-classification";
+    document.body.classList.toggle("classifier", state.classifier);
+    if (state.classifier) useClassifierLayout(info);
+    for (const type of state.classifier ? info.labels : info.entity_types) colour(type);
     renderLegend();
   } catch (err) {
     $("model-name").textContent = "model unknown";
@@ -161,22 +165,115 @@ function render(texts, results, names) {
   return n;
 }
 
+function useClassifierLayout(info) {
+  $("tag").textContent = "Classify";
+  $("output-panel").querySelector(".label").textContent = "Classes";
+  $("table-panel").querySelector(".label").textContent = "Predicted";
+  $("output").replaceChildren();
+  const hint = document.createElement("p");
+  hint.className = "muted";
+  hint.textContent = "Classified texts appear here, with a bar per class" +
+    (info.multi_label ? " (several classes may be predicted)." : ".");
+  $("output").append(hint);
+  const head = $("entities").querySelector("thead tr");
+  head.replaceChildren();
+  for (const [name, cls] of [["#", "num"], ["text", ""], ["label", ""], ["score", "num"]]) {
+    const th = document.createElement("th");
+    if (cls) th.className = cls;
+    th.textContent = name;
+    head.append(th);
+  }
+}
+
+function bars(result) {
+  const box = document.createElement("div");
+  box.className = "bars";
+  for (const [label, score] of Object.entries(result.scores)) {
+    const [bg, border] = colour(label);
+    const bar = document.createElement("div");
+    bar.className = result.labels.includes(label) ? "bar predicted" : "bar";
+    bar.dataset.label = label;
+    bar.dataset.score = String(score);
+    const name = document.createElement("span");
+    name.className = "bar-name";
+    name.textContent = label;
+    const track = document.createElement("span");
+    track.className = "bar-track";
+    const fill = document.createElement("span");
+    fill.className = "bar-fill";
+    fill.style.width = (100 * score).toFixed(1) + "%";
+    fill.style.setProperty("--c", bg);
+    fill.style.setProperty("--b", border);
+    track.append(fill);
+    const value = document.createElement("span");
+    value.className = "bar-value";
+    value.textContent = score.toFixed(3);
+    bar.append(name, track, value);
+    box.append(bar);
+  }
+  return box;
+}
+
+function renderClasses(texts, results, names) {
+  const out = $("output");
+  const body = $("entities").querySelector("tbody");
+  out.replaceChildren();
+  body.replaceChildren();
+  results.forEach((result, i) => {
+    const doc = document.createElement("div");
+    doc.className = "doc classified";
+    if (names) {
+      const name = document.createElement("span");
+      name.className = "doc-name";
+      name.textContent = names[i];
+      doc.append(name);
+    }
+    const text = document.createElement("p");
+    text.className = "doc-text";
+    text.textContent = texts[i];
+    doc.append(text, bars(result));
+    out.append(doc);
+    const row = document.createElement("tr");
+    const chips = document.createElement("span");
+    for (const label of result.labels.length ? result.labels : [result.label]) {
+      const chip = document.createElement("span");
+      const [bg, border] = colour(label);
+      chip.className = "chip";
+      chip.style.setProperty("--c", bg);
+      chip.style.setProperty("--b", border);
+      chip.textContent = label;
+      chips.append(chip);
+    }
+    cell(row, i + 1, "num");
+    cell(row, texts[i]);
+    cell(row, chips);
+    cell(row, result.score.toFixed(3), "num");
+    body.append(row);
+  });
+}
+
 async function tag(texts, names) {
   const button = $("tag");
   button.disabled = true;
-  setStatus("tagging…");
+  setStatus(state.classifier ? "classifying…" : "tagging…");
   try {
     const results = [];
     let model = "";
     const size = Math.max(1, state.limits.max_texts || 1);
+    const route = state.classifier ? "/v1/classify" : "/v1/entities";
     for (let i = 0; i < texts.length; i += size) {
-      const data = await api("/v1/entities", { texts: texts.slice(i, i + size) });
+      const data = await api(route, { texts: texts.slice(i, i + size) });
       model = data.model;
       results.push(...data.results);
     }
     state.last = { model, results };
-    const n = render(texts, results, names);
     $("copy-json").disabled = false;
+    if (state.classifier) {
+      renderClasses(texts, results, names);
+      setStatus(`${texts.length} text(s) classified`);
+      return;
+    }
+    const n = render(texts, results, names);
     setStatus(`${texts.length} text(s), ${n} entit${n === 1 ? "y" : "ies"}`);
   } catch (err) {
     setStatus(err.message, true);
