@@ -70,7 +70,8 @@ def serve_command(
 ) -> None:
     """Serve MODEL over HTTP, with a web page at / and API docs at /docs.
 
-    Routes: POST /v1/entities, GET /v1/model, /healthz, /readyz, /metrics.
+    Routes: POST /v1/entities (taggers) or POST /v1/classify (text classifiers),
+    GET /v1/model, /healthz, /readyz, /metrics.
 
     Requests from many clients are batched under --max-batch-tokens.
 
