@@ -1,5 +1,5 @@
 """Report files of a text classifier's evaluation: the scores JSON, the confusion matrix JSON
-and its heat map, under the same names as a tagger's (``evaluate.report_paths``), so
+and its heat map, under the same names as a tagger's (``report_names.report_paths``), so
 ``nerlab evaluate --report-dir`` checks and writes the same three files for either task.
 
 Example:
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nerlab.evaluate.evaluate import report_paths
 from nerlab.evaluate.plots import plot_confusion
+from nerlab.evaluate.report_names import report_paths
 from nerlab.files import write_text_atomic
 from nerlab.tasks.text_classification.evaluation import ClassificationEvaluation
 

@@ -30,6 +30,7 @@ from nerlab.data.corpus import Corpus, Sentence
 from nerlab.data.jsontext import dumps
 from nerlab.data.texts import TextCorpus
 from nerlab.errors import ConfigError, DataError
+from nerlab.evaluate.report_names import report_paths
 from nerlab.files import atomic_write, check_output_dir, check_output_file, write_text_atomic
 from nerlab.inference.predictor import Predictor
 from nerlab.models.saved import model_files
@@ -55,12 +56,6 @@ def predictions_corpus(corpus: Corpus, pred: list[list[str]]) -> Corpus:
         for s, p in zip(corpus.sentences, pred, strict=True)
     ]
     return Corpus(sentences, corpus.path, corpus.scheme)
-
-
-def report_paths(folder: str | Path, stem: str = "evaluation") -> list[Path]:
-    """The files :func:`write_report_files` may write into ``folder``."""
-    suffixes = (".json", "_confusion.json", "_confusion.png")
-    return [Path(folder) / f"{stem}{suffix}" for suffix in suffixes]
 
 
 def write_report_files(result: Result, folder: str | Path, stem: str = "evaluation") -> list[Path]:
