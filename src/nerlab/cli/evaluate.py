@@ -56,6 +56,13 @@ def evaluate_cmd(
     backend: Annotated[
         Literal["auto", "torch", "onnx"], typer.Option(help="auto: onnx if MODEL has model.onnx.")
     ] = "auto",
+    decoding: Annotated[
+        Literal["viterbi", "argmax"] | None,
+        typer.Option(
+            help="NER: word tags from the best sequence the tag scheme allows (viterbi, the "
+            "default for entity labels) or each word's best label (argmax)."
+        ),
+    ] = None,
     predictions: Annotated[
         Path | None,
         typer.Option(
@@ -87,6 +94,7 @@ def evaluate_cmd(
         top_loss=top_loss,
         precision=precision,
         backend=backend,
+        decoding=decoding,
         predictions=predictions,
         report_dir=report_dir,
     )

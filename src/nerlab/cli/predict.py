@@ -80,6 +80,13 @@ def predict_command(
         Literal[MODES],  # type: ignore[valid-type]
         typer.Option(help="Entities: conlleval (lenient) or strict."),
     ] = "conlleval",
+    decoding: Annotated[
+        Literal["viterbi", "argmax"] | None,
+        typer.Option(
+            help="NER: word tags from the best sequence the tag scheme allows (viterbi, the "
+            "default for entity labels) or each word's best label (argmax)."
+        ),
+    ] = None,
     token_budget: Annotated[
         int, typer.Option(help="Max batch x padded length per call (0: 1024 on CPU).")
     ] = 0,
@@ -116,6 +123,8 @@ def predict_command(
     if engine == "ray":
         options = {"precision": precision, "backend": backend, "aggregation": aggregation}
         options |= {"mode": mode, "token_budget": token_budget or None}
+        if decoding is not None:
+            options["decoding"] = decoding
         if top_k is not None:
             options["top_k"] = top_k
         used = {"--text": bool(text), "--shard": shard is not None, "--strict": strict}
@@ -147,6 +156,7 @@ def predict_command(
         backend=backend,
         aggregation=aggregation,  # type: ignore[arg-type]
         mode=mode,
+        decoding=decoding,
         token_budget=token_budget or None,
         threads=threads or None,
     )

@@ -135,6 +135,7 @@ def evaluate(
     precision: str | None = None,
     token_budget: int | None = None,
     backend: str = "auto",
+    decoding: str | None = None,
     predictions: str | Path | None = None,
     report_dir: str | Path | None = None,
     progress: Progress | None = None,
@@ -157,6 +158,9 @@ def evaluate(
         token_budget: tokens per forward pass; ``None`` uses the one the model was scored with
             at training time (1024 for other folders).
         backend: ``auto`` (ONNX if the folder holds ``model.onnx``), ``torch`` or ``onnx``.
+        decoding: a tagger's word tags: ``viterbi`` (the best sequence the scheme allows) or
+            ``argmax``; ``None``: the task's default (Viterbi for span labels). Ignored when
+            ``model`` is a loaded Predictor (set its ``decoding``).
         predictions: a tagger writes ``word gold predicted`` rows to this CoNLL file; a text
             classifier one JSON line per text (``line``, ``text``, ``gold``, ``predicted``,
             ``loss`` and every class's probability in ``scores``).
@@ -182,7 +186,11 @@ def evaluate(
         predictor = model
     else:
         predictor = Predictor.load(
-            model, precision=precision, backend=backend, token_budget=token_budget
+            model,
+            precision=precision,
+            backend=backend,
+            token_budget=token_budget,
+            decoding=decoding,
         )
     text_options = {"text_column": text_column, "label_column": label_column}
     text_options |= {"label_sep": label_sep}

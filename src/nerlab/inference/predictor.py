@@ -12,7 +12,8 @@ token budget, sub-token aggregation), which it feeds with either PyTorch
 - raw text is split into words by :func:`nerlab.data.words.split_words` (Unicode-aware,
   punctuation split off as in CoNLL-style training data) with exact character offsets, so an
   entity's ``text`` is always ``input[start:end]``;
-- word tags are the argmax of the word scores; entities are decoded by the task
+- word tags are decoded from the word scores by the task (``decoding``: Viterbi under the
+  IOB2 transitions for span labels by default, or the argmax); entities are decoded by the task
   (:class:`nerlab.tasks.token_classification.EntityDecoder`, ``mode`` ``"conlleval"``
   (lenient) or ``"strict"``) in one vectorised call per chunk of inputs;
 - inputs are processed in chunks of at most :attr:`Predictor.chunk_words` words, which bounds
@@ -42,6 +43,7 @@ from nerlab.data.words import sentence_starts, split_words
 from nerlab.errors import ConfigError
 from nerlab.inference.onnx import ONNX_FILE
 from nerlab.metrics import MODES
+from nerlab.metrics.constrained import DECODINGS
 from nerlab.models.engine import (
     CPU_TOKEN_BUDGET,
     GPU_TOKEN_BUDGET,
@@ -84,6 +86,8 @@ class Predictor:
         precision: what the model runs in (``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``).
         aggregation: sub-token to word scores: ``first``, ``average`` or ``max``.
         mode: entity decoding, ``conlleval`` (lenient) or ``strict``.
+        decoding: word tags from word scores: ``viterbi`` (the best sequence the tag scheme
+            allows; the default for span labels) or ``argmax`` (each word on its own).
         token_budget: upper bound on ``batch size * padded length`` per forward call.
         max_batch_size: upper bound on windows per forward call.
         chunk_words: inputs are processed in groups of about this many words.
@@ -100,6 +104,7 @@ class Predictor:
         precision: str = "fp32",
         aggregation: Aggregation = "first",
         mode: str = "conlleval",
+        decoding: str | None = None,
         token_budget: int = CPU_TOKEN_BUDGET,
         max_batch_size: int = 256,
         chunk_words: int = 100_000,
@@ -113,6 +118,8 @@ class Predictor:
         self.precision = precision
         self.aggregation: Aggregation = _check_choice("aggregation", aggregation, AGGREGATIONS)  # type: ignore[assignment]
         self.mode = _check_choice("mode", mode, MODES)
+        default = getattr(self.task, "default_decoding", "argmax")
+        self.decoding = _check_choice("decoding", decoding or default, DECODINGS)
         if token_budget < 1 or max_batch_size < 1 or chunk_words < 1:
             raise ConfigError("token_budget, max_batch_size and chunk_words must be positive")
         self.token_budget = token_budget
@@ -131,6 +138,7 @@ class Predictor:
         backend: str = "auto",
         aggregation: Aggregation = "first",
         mode: str = "conlleval",
+        decoding: str | None = None,
         token_budget: int | None = None,
         device: str = "cpu",
         threads: int | None = None,
@@ -147,6 +155,8 @@ class Predictor:
                 ``torch`` or ``onnx``.
             aggregation: sub-token scores to word scores: ``first``, ``average`` or ``max``.
             mode: entity decoding: ``conlleval`` (lenient) or ``strict``.
+            decoding: ``viterbi`` or ``argmax`` (``None``: the task's default, Viterbi for
+                span labels).
             token_budget: upper bound on ``batch size * padded length`` per forward call
                 (default: the one the model was scored with at training time, else 1024 on CPU
                 and 8192 on GPUs: see ``nerlab.models.engine``).
@@ -163,6 +173,8 @@ class Predictor:
         _check_choice("backend", backend, BACKENDS)
         _check_choice("aggregation", aggregation, AGGREGATIONS)
         _check_choice("mode", mode, MODES)
+        if decoding is not None:
+            _check_choice("decoding", decoding, DECODINGS)
         meta = read_meta(folder)
         training = meta.training
         if backend == "auto":
@@ -188,6 +200,7 @@ class Predictor:
             precision=precision,
             aggregation=aggregation,
             mode=mode,
+            decoding=decoding,
             token_budget=token_budget,
             stride=training.get("stride"),
         )
@@ -455,14 +468,21 @@ class Predictor:
     def _word_predictions(
         self, sentences: Sequence[Sequence[str]], progress: Progress | None
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per sentence, the label id and its softmax probability for every word."""
+        """Per sentence, the label id (decoded as :attr:`decoding` says) and its softmax
+        probability for every word."""
         scores = self.word_scores(sentences, progress=progress)
         sizes = [len(s) for s in sentences]
-        flat = np.concatenate(scores) if scores else np.zeros((0, len(self.meta.labels)))
-        ids = flat.argmax(axis=1) if len(flat) else np.zeros(0, dtype=np.int64)
-        # Highest softmax probability = 1 / sum(exp(logits - max)).
+        n_labels = len(self.meta.labels)
+        flat = np.concatenate(scores) if scores else np.zeros((0, n_labels))
+        if self.decoding == "argmax" or not len(flat):
+            ids = flat.argmax(axis=1) if len(flat) else np.zeros(0, dtype=np.int64)
+        else:
+            ids = np.concatenate(self.task.decode(scores, self.decoding))  # type: ignore[attr-defined]
+        # Softmax probability of the chosen label: exp(logit - max) / sum(exp(logits - max)).
         peak = flat.max(axis=1, keepdims=True) if len(flat) else flat[:, :1]
-        probs = (1.0 / np.exp(flat - peak).sum(axis=1)).astype(np.float32)
+        exp = np.exp(flat - peak)
+        chosen = exp[np.arange(len(flat)), ids] if len(flat) else np.zeros(0)
+        probs = (chosen / exp.sum(axis=1)).astype(np.float32)
         cuts = np.cumsum(sizes)[:-1]
         return np.split(ids, cuts), np.split(probs, cuts)
 

@@ -156,6 +156,7 @@ class NerlabPredictor:
         backend: ``auto``, ``torch`` or ``onnx``.
         aggregation: sub-token scores to word scores (taggers).
         mode: entity decoding, ``conlleval`` or ``strict`` (taggers).
+        decoding: word tags, ``viterbi`` or ``argmax`` (taggers; default: the task's).
         token_budget: tokens per forward call (default: the model's recorded one).
         device: ``auto`` (CUDA when the actor was given a GPU, else CPU), ``cpu``, ``cuda``...
         top_k: classifiers: the number of class scores kept per row (default: all).
@@ -174,6 +175,7 @@ class NerlabPredictor:
         backend: str = "auto",
         aggregation: str = "first",
         mode: str = "conlleval",
+        decoding: str | None = None,
         token_budget: int | None = None,
         device: str = "auto",
         top_k: int | None = None,
@@ -188,6 +190,7 @@ class NerlabPredictor:
             backend=backend,
             aggregation=aggregation,  # type: ignore[arg-type]
             mode=mode,
+            decoding=decoding,
             token_budget=token_budget,
             device=device,
         )

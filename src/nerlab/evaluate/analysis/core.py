@@ -67,10 +67,12 @@ def load_train(
 def predict(
     predictor: Predictor, words: list[list[str]], mapping: dict[str, str], progress: Progress | None
 ) -> tuple[list[np.ndarray], list[list[str]]]:
-    """Word scores and the predicted tags (argmax, then ``mapping``), as evaluation does it."""
+    """Word scores and the predicted tags (decoded as the predictor decodes, then ``mapping``),
+    as evaluation does it."""
     scores = predictor.word_scores(words, progress=progress)
     labels = predictor.labels
-    pred = [[labels[i] for i in s.argmax(-1)] if len(s) else [] for s in scores]
+    ids = predictor.task.decode(scores, predictor.decoding)  # type: ignore[attr-defined]
+    pred = [[labels[i] for i in s] for s in ids]
     return scores, [map_tags(p, mapping) for p in pred] if mapping else pred
 
 

@@ -8,12 +8,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
+
+import numpy as np
 
 from nerlab.data.corpus import Corpus
 from nerlab.data.labels import LabelSet
-from nerlab.errors import LabelError
+from nerlab.errors import ConfigError, LabelError
+from nerlab.metrics.constrained import DECODINGS, constrained_ids
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks.base import Progress, Task, WordModel
 from nerlab.tasks.token_classification.decoding import Entity, EntityDecoder, Tagged, tagged
@@ -93,11 +96,31 @@ class TokenClassification(Task):
     def evaluate(
         self, model: WordModel, corpus: Corpus, *, progress: Progress | None = None
     ) -> TaggingEvaluation:
-        """Predict every word of ``corpus`` (argmax of the word scores) and score it."""
+        """Predict every word of ``corpus`` (decoded as the model decodes: its ``decoding``,
+        Viterbi for span labels by default) and score it."""
         scores = model.word_scores(corpus.words, progress=progress)
+        decoding = getattr(model, "decoding", self.default_decoding)
         labels = self.labels
-        pred = [[labels[i] for i in s.argmax(-1)] if len(s) else [] for s in scores]
+        pred = [[labels[i] for i in ids] for ids in self.decode(scores, decoding)]
         return evaluate_tags([list(t) for t in corpus.tags], pred, self.scheme)
+
+    @property
+    def default_decoding(self) -> str:
+        """``viterbi`` for span labels (no ``I-X`` after ``O`` or ``B-Y``), else ``argmax``.
+
+        Measured on CoNLL++ with MiniLM (docs/accuracy.md): test F1 0.823 -> 0.845 (conlleval)
+        and 0.841 -> 0.845 (strict), at about 0.5 ms per sentence.
+        """
+        return "viterbi" if self.scheme else "argmax"
+
+    def decode(self, scores: Sequence[np.ndarray], decoding: str) -> list[np.ndarray]:
+        """Label ids per word of each sentence: the argmax, or the best sequence the scheme
+        allows (:func:`nerlab.metrics.constrained.constrained_ids`)."""
+        if decoding not in DECODINGS:
+            raise ConfigError(f"unknown decoding {decoding!r}; allowed: {', '.join(DECODINGS)}")
+        if decoding == "viterbi" and self.scheme:
+            return constrained_ids(scores, self.labels)
+        return [s.argmax(-1) if len(s) else np.zeros(0, dtype=np.int64) for s in scores]
 
     def meta(self, max_length: int, base_model: str | None, extra: dict[str, Any]) -> ModelMeta:
         return ModelMeta(
