@@ -63,6 +63,13 @@ def evaluate_cmd(
             "default for entity labels) or each word's best label (argmax)."
         ),
     ] = None,
+    pad_to: Annotated[
+        int | None,
+        typer.Option(
+            help="Pad every batch to exactly N sub-tokens, windows of at most N (static shapes, "
+            "for compiled graphs and accelerators; on CPU dynamic padding is usually faster)."
+        ),
+    ] = None,
     predictions: Annotated[
         Path | None,
         typer.Option(
@@ -97,6 +104,7 @@ def evaluate_cmd(
         decoding=decoding,
         predictions=predictions,
         report_dir=report_dir,
+        pad_to=pad_to,
     )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))

@@ -102,6 +102,19 @@ def predict_command(
         int | None,
         typer.Option(help="Text classifiers: keep the K most probable class scores (default all)."),
     ] = None,
+    pad_to: Annotated[
+        int | None,
+        typer.Option(
+            help="Pad every batch to exactly N sub-tokens, windows of at most N (static shapes, "
+            "for compiled graphs and accelerators; on CPU dynamic padding is usually faster)."
+        ),
+    ] = None,
+    compile: Annotated[
+        bool,
+        typer.Option(
+            "--compile", help="Run the PyTorch model through torch.compile (slow first batches)."
+        ),
+    ] = False,
 ) -> None:
     """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin; a text classifier
     gives each text its label, score and every class's score (--top-k: the K best).
@@ -129,6 +142,7 @@ def predict_command(
             options["top_k"] = top_k
         used = {"--text": bool(text), "--shard": shard is not None, "--strict": strict}
         used |= {"--format": format != "jsonl", "--input-format": input_format != "auto"}
+        used |= {"--pad-to": pad_to is not None, "--compile": compile}
         _predict_with_ray(
             model,
             input,
@@ -159,6 +173,8 @@ def predict_command(
         decoding=decoding,
         token_budget=token_budget or None,
         threads=threads or None,
+        pad_to=pad_to,
+        compile=compile,
     )
     err = Console(stderr=True)
     with _open_output(output) as out:

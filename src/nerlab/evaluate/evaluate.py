@@ -139,6 +139,7 @@ def evaluate(
     predictions: str | Path | None = None,
     report_dir: str | Path | None = None,
     progress: Progress | None = None,
+    pad_to: int | None = None,
 ) -> Result:
     """Evaluate a saved model on a labelled file.
 
@@ -166,6 +167,9 @@ def evaluate(
             ``loss`` and every class's probability in ``scores``).
         report_dir: write the scores JSON and the confusion matrix (JSON + PNG) here.
         progress: called with the number of sentences (texts) finished, as they finish.
+        pad_to: pad every batch to exactly this many sub-tokens (static shapes; see
+            :meth:`Predictor.load`). Ignored when ``model`` is a loaded Predictor (set its
+            ``pad_to``).
 
     Returns:
         A ``TaggingEvaluation`` (taggers) or a ``ClassificationEvaluation`` (text classifiers).
@@ -191,6 +195,7 @@ def evaluate(
             backend=backend,
             token_budget=token_budget,
             decoding=decoding,
+            pad_to=pad_to,
         )
     text_options = {"text_column": text_column, "label_column": label_column}
     text_options |= {"label_sep": label_sep}

@@ -92,6 +92,9 @@ class Predictor:
         max_batch_size: upper bound on windows per forward call.
         chunk_words: inputs are processed in groups of about this many words.
         stride: sub-tokens shared by consecutive windows of a long input (``None``: a quarter).
+        pad_to: static shapes: every batch padded to exactly this many sub-tokens and windows
+            of at most that many (``None``: dynamic padding, each batch to its longest input).
+        compiled: whether the PyTorch model runs through ``torch.compile``.
     """
 
     def __init__(
@@ -109,6 +112,8 @@ class Predictor:
         max_batch_size: int = 256,
         chunk_words: int = 100_000,
         stride: int | None = None,
+        pad_to: int | None = None,
+        compiled: bool = False,
     ):
         self.forward = forward
         self.tokenizer = tokenizer
@@ -126,6 +131,8 @@ class Predictor:
         self.max_batch_size = max_batch_size
         self.chunk_words = chunk_words
         self.stride = stride
+        self.pad_to = _check_pad_to(pad_to, meta.max_length)
+        self.compiled = compiled
         self._decoder = EntityDecoder(meta.labels, meta.scheme)
         self._tagger = self.task.name == _TOKEN_TASK
 
@@ -142,6 +149,8 @@ class Predictor:
         token_budget: int | None = None,
         device: str = "cpu",
         threads: int | None = None,
+        pad_to: int | None = None,
+        compile: bool = False,
     ) -> Predictor:
         """Load a model folder written by ``nerlab train`` or ``nerlab export --onnx``.
 
@@ -163,6 +172,12 @@ class Predictor:
             device: PyTorch device (``cpu``, ``cuda``, ...).
             threads: CPU threads for ONNX Runtime (default: one per core). For PyTorch, call
                 ``torch.set_num_threads`` (a process-wide setting) yourself.
+            pad_to: pad every batch to exactly this many sub-tokens (static shapes, for
+                compiled graphs and accelerators), windows of at most that many; between 8 and
+                the model's maximum length. Not taken from the training run's ``pad_to``:
+                static shapes pay on some hardware and cost on other (see docs/scaling.md).
+            compile: run the PyTorch model through ``torch.compile`` (graphs are built on the
+                first batches, which are slow; pair it with ``pad_to``).
 
         Raises:
             ModelError: the folder is not a model nerlab can use, or lacks the backend's files
@@ -176,18 +191,26 @@ class Predictor:
         if decoding is not None:
             _check_choice("decoding", decoding, DECODINGS)
         meta = read_meta(folder)
+        _check_pad_to(pad_to, meta.max_length)
         training = meta.training
         if backend == "auto":
             backend = "onnx" if (folder / ONNX_FILE).is_file() else "torch"
         if precision is None:
             precision = _recorded_precision(training, device)
         if backend == "onnx":
+            if compile:
+                raise ConfigError(
+                    "compile is for the PyTorch backend (torch.compile); an ONNX model is "
+                    "already a compiled graph: drop --compile, or use --backend torch"
+                )
             from nerlab.inference.onnx import load_onnx
 
             forward, tokenizer, precision = load_onnx(folder, meta, precision, threads)
         else:
             auto_class = task_for(meta).auto_model_class()
-            forward, tokenizer, precision = _load_torch(folder, auto_class, precision, device)
+            forward, tokenizer, precision = _load_torch(
+                folder, auto_class, precision, device, compile
+            )
         if token_budget is None:
             on_cpu = backend == "onnx" or device == "cpu"
             default = CPU_TOKEN_BUDGET if on_cpu else GPU_TOKEN_BUDGET
@@ -203,6 +226,8 @@ class Predictor:
             decoding=decoding,
             token_budget=token_budget,
             stride=training.get("stride"),
+            pad_to=pad_to,
+            compiled=compile,
         )
 
     @classmethod
@@ -215,6 +240,7 @@ class Predictor:
         precision: str = "fp32",
         token_budget: int = CPU_TOKEN_BUDGET,
         stride: int | None = None,
+        pad_to: int | None = None,
     ) -> Predictor:
         """A Predictor over a PyTorch model in memory (training scores dev with this).
 
@@ -225,6 +251,7 @@ class Predictor:
             precision: ``fp32``, ``bf16`` or ``fp16`` (already resolved for the device).
             token_budget: tokens per forward call.
             stride: window overlap for long inputs.
+            pad_to: pad every batch to exactly this many sub-tokens (static shapes).
         """
         from nerlab.models.engine import torch_forward
 
@@ -236,6 +263,7 @@ class Predictor:
             precision=precision,
             token_budget=token_budget,
             stride=stride,
+            pad_to=pad_to,
         )
 
     @property
@@ -286,6 +314,7 @@ class Predictor:
             aggregation=self.aggregation,
             stride=self.stride,
             progress=progress,
+            pad_to=self.pad_to,
         )
         for i, scores in zip(nonempty, logits, strict=True):
             out[i] = scores
@@ -377,6 +406,7 @@ class Predictor:
                 long_text=task.long_text,
                 stride=self.stride,
                 progress=progress,
+                pad_to=self.pad_to,
             )
             out[chunk] = logits
         return out
@@ -503,6 +533,19 @@ def _scaled(progress: Progress | None, parts: int, whole: int) -> Progress | Non
     return report
 
 
+def _check_pad_to(pad_to: int | None, max_length: int) -> int | None:
+    """``pad_to`` if the model can read batches that wide, else a ConfigError."""
+    from nerlab.models.engine import check_pad_to
+
+    if pad_to is not None and (not isinstance(pad_to, int) or isinstance(pad_to, bool)):
+        raise ConfigError(f"pad_to must be a whole number of sub-tokens, not {pad_to!r}")
+    try:
+        check_pad_to(pad_to, max_length)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return pad_to
+
+
 def _recorded_precision(training: dict[str, Any], device: str) -> str:
     """The precision the model was trained and scored in, if ``device`` runs it (a model
     trained in fp16 on a GPU is scored in ``auto`` on a CPU), else ``auto``."""
@@ -517,7 +560,7 @@ def _recorded_precision(training: dict[str, Any], device: str) -> str:
 
 
 def _load_torch(
-    folder: Path, auto_class: type, precision: str, device: str
+    folder: Path, auto_class: type, precision: str, device: str, compile: bool = False
 ) -> tuple[Forward, Any, str]:
     """PyTorch forward callable, tokenizer and resolved precision of a trained folder."""
     from nerlab.models.engine import torch_forward
@@ -527,4 +570,4 @@ def _load_torch(
     prec = resolve_precision(precision, device)
     tokenizer = load_tokenizer(folder)
     model = load_torch_model(folder, auto_class, device=device)
-    return torch_forward(model, prec, device), tokenizer, prec
+    return torch_forward(model, prec, device, compile=compile), tokenizer, prec

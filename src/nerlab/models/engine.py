@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from nerlab.data.alignment import Aggregation, encode_words, word_scores
+from nerlab.errors import ModelError
 from nerlab.models.precision import autocast, resolve_precision
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ LONG_TEXT_CHOICES: tuple[str, ...] = ("truncate", "windows")
 # ~1.4x faster than at 8192; ONNX similar). GPUs want big batches.
 CPU_TOKEN_BUDGET = 1024
 GPU_TOKEN_BUDGET = 8192
+# The shortest static width: a window needs room for its special tokens and some words (the
+# same floor as training's --max-length).
+MIN_PAD_TO = 8
 
 
 def plan_batches(
@@ -67,16 +71,55 @@ def plan_batches(
 
 
 def pad_batch(
-    rows: Sequence[Sequence[int] | np.ndarray], pad_id: int
+    rows: Sequence[Sequence[int] | np.ndarray], pad_id: int, width: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stack token-id rows into ``(input_ids, attention_mask)`` arrays padded to the longest."""
-    width = max(len(r) for r in rows)
+    """Stack token-id rows into ``(input_ids, attention_mask)`` arrays.
+
+    Padded to the longest row (dynamic padding), or to exactly ``width`` columns (static
+    shapes: every batch the same width, as compiled graphs and accelerators want).
+
+    Raises:
+        ValueError: a row longer than ``width``.
+    """
+    longest = max(len(r) for r in rows)
+    if width is None:
+        width = longest
+    elif longest > width:
+        raise ValueError(f"a row of {longest} tokens does not fit the padded width {width}")
     ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for i, r in enumerate(rows):
         ids[i, : len(r)] = r
         mask[i, : len(r)] = 1
     return ids, mask
+
+
+def check_pad_to(pad_to: int | None, max_length: int) -> int:
+    """The window length under static padding: ``pad_to`` itself (``max_length`` without).
+
+    Raises:
+        ValueError: ``pad_to`` under :data:`MIN_PAD_TO` sub-tokens, or over ``max_length`` (a
+            model cannot read past its position embeddings, and padding past the longest
+            window it reads only costs time).
+    """
+    if pad_to is None:
+        return max_length
+    if not MIN_PAD_TO <= pad_to <= max_length:
+        raise ValueError(
+            f"pad_to must be between {MIN_PAD_TO} and the model's maximum length {max_length} "
+            f"sub-tokens, got {pad_to}"
+        )
+    return pad_to
+
+
+def _batches(
+    lengths: Sequence[int], pad_to: int | None, token_budget: int, max_batch_size: int
+) -> list[np.ndarray]:
+    """:func:`plan_batches` over the padded lengths: under ``pad_to`` every input costs
+    ``pad_to`` tokens, so every batch (but the last) holds the same number of inputs."""
+    if pad_to is not None:
+        lengths = [pad_to] * len(lengths)
+    return plan_batches(lengths, token_budget, max_batch_size)
 
 
 def predict_word_logits(
@@ -90,6 +133,7 @@ def predict_word_logits(
     aggregation: Aggregation = "first",
     stride: int | None = None,
     progress: Callable[[int], None] | None = None,
+    pad_to: int | None = None,
 ) -> list[np.ndarray]:
     """Scores for every word of every sentence, in input order.
 
@@ -103,17 +147,20 @@ def predict_word_logits(
         aggregation: how sub-token scores become word scores (``first``, ``average``, ``max``).
         stride: overlap between windows of a long sentence (default: a quarter window).
         progress: called with the number of sentences finished after each batch.
+        pad_to: static shapes: every batch padded to exactly this many sub-tokens, and windows
+            of at most ``pad_to`` (``<= max_length``; ``None``: each batch padded to its longest).
 
     Returns:
         One float32 array of shape ``(len(sentence), num_labels)`` per sentence.
     """
+    max_length = check_pad_to(pad_to, max_length)
     windows = encode_words(tokenizer, sentences, max_length, stride)
     pending = np.bincount([w.sentence for w in windows], minlength=len(sentences))
     results: list[np.ndarray | None] = [None] * len(sentences)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    for batch in plan_batches([len(w) for w in windows], token_budget, max_batch_size):
+    for batch in _batches([len(w) for w in windows], pad_to, token_budget, max_batch_size):
         chunk = [windows[i] for i in batch]
-        ids, mask = pad_batch([w.input_ids for w in chunk], pad_id)
+        ids, mask = pad_batch([w.input_ids for w in chunk], pad_id, pad_to)
         logits = np.asarray(forward(ids, mask), dtype=np.float32)
         done = 0
         for row, w in enumerate(chunk):
@@ -216,6 +263,7 @@ def predict_text_logits(
     long_text: LongText = "truncate",
     stride: int | None = None,
     progress: Callable[[int], None] | None = None,
+    pad_to: int | None = None,
 ) -> np.ndarray:
     """Scores (logits) of every text for every class, in input order.
 
@@ -233,18 +281,22 @@ def predict_text_logits(
         long_text: ``truncate`` or ``windows`` (see :func:`encode_texts`).
         stride: overlap between windows of a long text (default: a quarter window).
         progress: called with the number of texts finished after each batch.
+        pad_to: static shapes: every batch padded to exactly this many sub-tokens; texts are
+            read with a maximum length of ``pad_to`` (``<= max_length``; truncated or windowed
+            there, as ``long_text`` says).
 
     Returns:
         A float32 array ``(len(texts), num_labels)``; ``(0, 0)`` for no text.
     """
+    max_length = check_pad_to(pad_to, max_length)
     inputs = encode_texts(tokenizer, texts, max_length, long_text=long_text, stride=stride)
     pending = np.bincount(inputs.text, minlength=len(texts))
     counts = pending.astype(np.float32)
     sums: np.ndarray | None = None
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     lengths = [len(i) for i in inputs.input_ids]
-    for batch in plan_batches(lengths, token_budget, max_batch_size):
-        ids, mask = pad_batch([inputs.input_ids[i] for i in batch], pad_id)
+    for batch in _batches(lengths, pad_to, token_budget, max_batch_size):
+        ids, mask = pad_batch([inputs.input_ids[i] for i in batch], pad_id, pad_to)
         logits = np.asarray(forward(ids, mask), dtype=np.float32)
         if sums is None:
             sums = np.zeros((len(texts), logits.shape[-1]), dtype=np.float32)
@@ -259,25 +311,47 @@ def predict_text_logits(
 
 
 def torch_forward(
-    model: torch.nn.Module, precision: str = "auto", device: torch.device | str | None = None
+    model: torch.nn.Module,
+    precision: str = "auto",
+    device: torch.device | str | None = None,
+    *,
+    compile: bool = False,
 ) -> Forward:
     """Wrap a PyTorch token- or sequence-classification model as a :data:`Forward` callable.
 
     Runs under ``torch.inference_mode`` and, for bf16/fp16, autocast; logits come back as
-    float32 numpy arrays.
+    float32 numpy arrays. With ``compile`` the model runs through ``torch.compile`` (graphs
+    are built on the first call of each input shape: pair it with static padding, ``pad_to``,
+    so a few shapes cover every batch).
+
+    Raises:
+        ModelError: (when called) ``torch.compile`` could not compile the model here, say
+            without a C++ compiler for its CPU code.
     """
     import torch
 
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     prec = resolve_precision(precision, dev)
     model.eval()
+    module: Any = model
+    compile_errors: tuple[type[BaseException], ...] = ()
+    if compile:
+        from torch._dynamo.exc import BackendCompilerFailed
+
+        module, compile_errors = torch.compile(model), (BackendCompilerFailed,)
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with torch.inference_mode(), autocast(prec, dev):
-            out = model(
-                input_ids=torch.from_numpy(ids).to(dev),
-                attention_mask=torch.from_numpy(mask).to(dev),
-            )
+            try:
+                out = module(
+                    input_ids=torch.from_numpy(ids).to(dev),
+                    attention_mask=torch.from_numpy(mask).to(dev),
+                )
+            except compile_errors as err:
+                raise ModelError(
+                    f"torch.compile could not compile the model on {dev} ({err}); run without "
+                    "--compile (compile=False)"
+                ) from err
         return out.logits.float().cpu().numpy()
 
     return forward
