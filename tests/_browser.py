@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -48,3 +49,28 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def open_local_page(
+    browser: Any, url: str, foreign: list[str], *, clipboard: bool = False, timeout_ms: int = 30_000
+) -> Any:
+    """A fresh page (in its own context, ``page.context``) at ``url + "/"`` whose requests may
+    go only to that server: any other is aborted and its URL appended to ``foreign``, which the
+    test then checks is empty. ``clipboard`` grants the page clipboard access."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    if clipboard:
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+    host = urlsplit(url).netloc
+
+    def guard(route: Any) -> None:
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.goto(url + "/")
+    return page

@@ -3,13 +3,14 @@ reliably, several share the name ``conftest``)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
 READY_TIMEOUT_S = 60.0
+ERROR_KEYS = {"error", "message", "field", "details"}
 
 
 def load_predictor(folder: Path) -> Predictor:
@@ -84,3 +86,48 @@ def metric_value(text: str, name: str, labels: dict[str, str] | None = None) -> 
             if sample.name == name and all(sample.labels.get(k) == v for k, v in wanted.items()):
                 return float(sample.value)
     return 0.0
+
+
+def error_body(response: httpx.Response, status: int, field: str | None) -> dict[str, Any]:
+    """The JSON body of an error answer, checked: the status, the four keys, the field named
+    and no traceback leaked."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == ERROR_KEYS and body["field"] == field
+    assert "Traceback" not in response.text
+    return body
+
+
+def gated(run: Callable[..., Any], gate: threading.Event) -> Callable[..., Any]:
+    """``run`` (a Predictor method) that first waits for ``gate`` (at most 30 s): installed
+    after the warm-up, it holds every batch until the test opens the gate."""
+
+    def wait_then_run(texts: list[str], **kwargs: Any) -> Any:
+        gate.wait(30)
+        return run(texts, **kwargs)
+
+    return wait_then_run
+
+
+def overfill(
+    url: str, route: str, gate: threading.Event
+) -> tuple[list[httpx.Response], httpx.Response]:
+    """Against a server that admits two requests at a time and holds its batches at ``gate``:
+    two requests to ``route`` held in flight, then a third one, then the gate opened. Returns
+    the two held answers and the third."""
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            held = [
+                asyncio.create_task(client.post(route, json={"texts": [f"t{i}"]})) for i in range(2)
+            ]
+            for _ in range(600):  # until both are admitted (bounded: 600 x 10 ms)
+                metrics = (await client.get("/metrics")).text
+                if metric_value(metrics, "nerlab_requests_in_flight") == 2:
+                    break
+                await asyncio.sleep(0.01)
+            refused = await client.post(route, json={"texts": ["third"]})
+            gate.set()
+            return list(await asyncio.gather(*held)), refused
+
+    return asyncio.run(scenario())

@@ -11,13 +11,20 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from _serve_helpers import client_for, live_server, load_predictor, metric_value
+from _serve_helpers import (
+    client_for,
+    error_body,
+    gated,
+    live_server,
+    load_predictor,
+    metric_value,
+    overfill,
+)
 
-from _browser import chromium
+from _browser import chromium, open_local_page
 from _tiny import build_tiny_classifier
 from nerlab.cli.main import run_cli
 from nerlab.data.demo import load_demo_texts
@@ -26,7 +33,6 @@ from nerlab.serve import ServeSettings, create_app
 from nerlab.serve.settings import CPU_BATCH_TOKENS
 
 LONG_TEXT = " ".join(["i was so scared when the lights went out"] * 30)  # > 128 sub-tokens
-ERROR_KEYS = {"error", "message", "field", "details"}
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +70,6 @@ def _predict_cli(
     assert run_cli([*argv, "--token-budget", str(CPU_BATCH_TOKENS), *extra]) == 0
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     return [{k: r[k] for k in ("label", "score", "labels", "scores")} for r in records]
-
-
-def _error(response: httpx.Response, status: int, field: str | None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS and body["field"] == field
-    assert "Traceback" not in response.text
-    return body
 
 
 # --- results --------------------------------------------------------------------------------
@@ -151,11 +149,11 @@ def test_entities_on_a_classifier_and_classify_on_a_tagger_are_404(
     make_client: Callable[..., Any], tagger_dir: Path
 ) -> None:
     client = make_client()
-    body = _error(client.post("/v1/entities", json={"texts": ["hi"]}), 404, None)
+    body = error_body(client.post("/v1/entities", json={"texts": ["hi"]}), 404, None)
     assert body["error"] == "wrong_task"
     assert "text-classification model" in body["message"] and "/v1/classify" in body["message"]
     tagger = make_client(tagger_dir)
-    body = _error(tagger.post("/v1/classify", json={"texts": ["hi"]}), 404, None)
+    body = error_body(tagger.post("/v1/classify", json={"texts": ["hi"]}), 404, None)
     assert body["error"] == "wrong_task"
     assert "token-classification model" in body["message"] and "/v1/entities" in body["message"]
     assert tagger.get("/v1/model").json()["task"] == "token-classification"
@@ -205,65 +203,46 @@ def test_schemathesis_finds_nothing(classifier_dir: Path) -> None:
 def test_limits_are_those_of_entities(make_client: Callable[..., Any]) -> None:
     client = make_client(max_texts=3, max_request_bytes=400)
     assert client.post("/v1/classify", json={"texts": ["a"] * 3}).status_code == 200
-    body = _error(client.post("/v1/classify", json={"texts": ["a"] * 4}), 413, "texts")
+    body = error_body(client.post("/v1/classify", json={"texts": ["a"] * 4}), 413, "texts")
     assert body["error"] == "too_many_texts" and "--max-texts" in body["message"]
-    body = _error(client.post("/v1/classify", json={"texts": ["a" * 500]}), 413, "body")
+    body = error_body(client.post("/v1/classify", json={"texts": ["a" * 500]}), 413, "body")
     assert body["error"] == "request_too_large"
-    _error(client.post("/v1/classify", json={"texts": ["a"], "top_k": 0}), 422, "top_k")
-    _error(client.post("/v1/classify", json={"texts": "a"}), 422, "texts")
-    _error(client.post("/v1/classify", json={"texts": [3]}), 422, "texts[0]")
-    _error(client.post("/v1/classify", json={}), 422, "texts")
-    _error(client.post("/v1/classify", json={"texts": ["a"], "mode": "strict"}), 422, "mode")
+    error_body(client.post("/v1/classify", json={"texts": ["a"], "top_k": 0}), 422, "top_k")
+    error_body(client.post("/v1/classify", json={"texts": "a"}), 422, "texts")
+    error_body(client.post("/v1/classify", json={"texts": [3]}), 422, "texts[0]")
+    error_body(client.post("/v1/classify", json={}), 422, "texts")
+    error_body(client.post("/v1/classify", json={"texts": ["a"], "mode": "strict"}), 422, "mode")
     surrogate = b'{"texts": ["ok", "\\ud800"]}'
     headers = {"content-type": "application/json"}
-    _error(client.post("/v1/classify", content=surrogate, headers=headers), 422, "texts[1]")
+    error_body(client.post("/v1/classify", content=surrogate, headers=headers), 422, "texts[1]")
 
 
 def test_a_full_server_answers_429(classifier_dir: Path) -> None:
     predictor = load_predictor(classifier_dir)
     app = create_app(predictor, ServeSettings(max_concurrent_requests=2))
     gate = threading.Event()
-    run = predictor.classify
-
-    def gated(texts: list[str], **kwargs: Any) -> Any:
-        gate.wait(30)
-        return run(texts, **kwargs)
-
     with live_server(app) as url:
-        predictor.classify = gated  # type: ignore[method-assign]  # after the warm-up
-
-        async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
-            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                held = [
-                    asyncio.create_task(client.post("/v1/classify", json={"texts": [f"t{i}"]}))
-                    for i in range(2)
-                ]
-                for _ in range(600):  # until both are admitted (bounded: 600 x 10 ms)
-                    metrics = (await client.get("/metrics")).text
-                    if metric_value(metrics, "nerlab_requests_in_flight") == 2:
-                        break
-                    await asyncio.sleep(0.01)
-                refused = await client.post("/v1/classify", json={"texts": ["third"]})
-                gate.set()
-                return list(await asyncio.gather(*held)), refused
-
-        held, refused = asyncio.run(scenario())
-    assert _error(refused, 429, None)["error"] == "too_many_requests"
+        # after the warm-up: hold every batch at the gate
+        predictor.classify = gated(predictor.classify, gate)  # type: ignore[method-assign]
+        held, refused = overfill(url, "/v1/classify", gate)
+    assert error_body(refused, 429, None)["error"] == "too_many_requests"
     assert refused.headers["retry-after"] == "1"
     assert [r.status_code for r in held] == [200, 200]
 
 
 def test_the_api_key_guards_classify(make_client: Callable[..., Any]) -> None:
     client = make_client(api_key="s3cret")
-    body = _error(client.post("/v1/classify", json={"texts": ["hi"]}), 401, "Authorization")
+    body = error_body(client.post("/v1/classify", json={"texts": ["hi"]}), 401, "Authorization")
     assert body["error"] == "unauthorized"
     wrong = {"Authorization": "Bearer nope"}
-    _error(client.post("/v1/classify", json={"texts": ["hi"]}, headers=wrong), 401, "Authorization")
+    error_body(
+        client.post("/v1/classify", json={"texts": ["hi"]}, headers=wrong), 401, "Authorization"
+    )
     good = {"Authorization": "Bearer s3cret"}
     answer = client.post("/v1/classify", json={"texts": ["hi"]}, headers=good)
     assert answer.status_code == 200 and answer.json()["results"][0]["label"]
     # The wrong-task route is behind the key too: nothing about the model without it.
-    _error(client.post("/v1/entities", json={"texts": ["hi"]}), 401, "Authorization")
+    error_body(client.post("/v1/entities", json={"texts": ["hi"]}), 401, "Authorization")
 
 
 # --- the web page ---------------------------------------------------------------------------
@@ -276,20 +255,7 @@ def test_the_page_shows_a_bar_per_class(classifier_dir: Path, tmp_path: Path) ->
     app = create_app(load_predictor(classifier_dir), ServeSettings(model_name="emo"))
     foreign: list[str] = []
     with live_server(app) as url, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        host = urlsplit(url).netloc
-
-        def guard(route: Any) -> None:
-            if urlsplit(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                foreign.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(url + "/")
+        page = open_local_page(browser, url, foreign)
         page.wait_for_function("() => document.getElementById('tag').textContent === 'Classify'")
         legend = page.eval_on_selector_all("#legend .chip", "cs => cs.map(c => c.textContent)")
         assert legend == reference.labels
@@ -320,7 +286,7 @@ def test_the_page_shows_a_bar_per_class(classifier_dir: Path, tmp_path: Path) ->
         assert rows == [["1", text, expected["label"], f"{expected['score']:.3f}"]]
         shot = tmp_path / "classifier-page.png"
         page.screenshot(path=str(shot), full_page=True)
-        context.close()
+        page.context.close()
     assert shot.stat().st_size > 10_000
     assert foreign == [], f"the page asked for outside resources: {foreign}"
     print(f"screenshot: {shot}")

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 
 import httpx
 import pytest
-from _serve_helpers import live_server, load_predictor, metric_value
+from _serve_helpers import error_body, gated, live_server, load_predictor, overfill
 
 from nerlab.serve import ServeSettings, create_app
-
-ERROR_KEYS = {"error", "message", "field", "details"}
-
-
-def _error(response: httpx.Response, status: int, field: str | None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["field"] == field
-    assert "Traceback" not in response.text
-    return body
 
 
 def test_body_over_max_request_bytes_is_413(make_client) -> None:
     client = make_client(max_request_bytes=200)
     small = client.post("/v1/entities", json={"texts": ["a" * 100]})
     assert small.status_code == 200
-    body = _error(client.post("/v1/entities", json={"texts": ["a" * 300]}), 413, "body")
+    body = error_body(client.post("/v1/entities", json={"texts": ["a" * 300]}), 413, "body")
     assert body["error"] == "request_too_large"
     assert "--max-request-bytes" in body["message"]
 
@@ -45,7 +33,7 @@ def test_a_streamed_body_without_length_is_cut_at_the_limit(make_client) -> None
     response = client.post(
         "/v1/entities", content=chunks(), headers={"content-type": "application/json"}
     )
-    _error(response, 413, "body")
+    error_body(response, 413, "body")
 
 
 @pytest.mark.parametrize("kind", ["texts", "words"])
@@ -53,7 +41,7 @@ def test_more_inputs_than_max_texts_is_413_naming_the_field(make_client, kind: s
     client = make_client(max_texts=3)
     item = "a" if kind == "texts" else ["a"]
     assert client.post("/v1/entities", json={kind: [item] * 3}).status_code == 200
-    body = _error(client.post("/v1/entities", json={kind: [item] * 4}), 413, kind)
+    body = error_body(client.post("/v1/entities", json={kind: [item] * 4}), 413, kind)
     assert body["error"] == "too_many_texts"
     assert "--max-texts" in body["message"]
 
@@ -84,7 +72,7 @@ def test_malformed_or_wrongly_typed_input_is_422_with_the_field_path(
     response = client.post(
         "/v1/entities", content=raw, headers={"content-type": "application/json"}
     )
-    body = _error(response, 422, field)
+    body = error_body(response, 422, field)
     assert body["error"] == "invalid_request"
     assert body["message"]
 
@@ -93,32 +81,11 @@ def test_a_full_server_answers_429_and_recovers(tagger_dir) -> None:
     predictor = load_predictor(tagger_dir)
     app = create_app(predictor, ServeSettings(max_concurrent_requests=2))
     gate = threading.Event()
-    run = predictor.tag_texts
-
-    def gated(texts, **kwargs):
-        gate.wait(30)
-        return run(texts, **kwargs)
-
     with live_server(app) as url:
-        predictor.tag_texts = gated  # after the warm-up: hold every batch at the gate
-
-        async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
-            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                held = [
-                    asyncio.create_task(client.post("/v1/entities", json={"texts": [f"t{i}"]}))
-                    for i in range(2)
-                ]
-                for _ in range(600):  # until both are admitted (bounded: 600 x 10 ms)
-                    metrics = (await client.get("/metrics")).text
-                    if metric_value(metrics, "nerlab_requests_in_flight") == 2:
-                        break
-                    await asyncio.sleep(0.01)
-                refused = await client.post("/v1/entities", json={"texts": ["third"]})
-                gate.set()
-                return list(await asyncio.gather(*held)), refused
-
-        held, refused = asyncio.run(scenario())
-        body = _error(refused, 429, None)
+        # after the warm-up: hold every batch at the gate
+        predictor.tag_texts = gated(predictor.tag_texts, gate)
+        held, refused = overfill(url, "/v1/entities", gate)
+        body = error_body(refused, 429, None)
         assert body["error"] == "too_many_requests"
         assert refused.headers["retry-after"] == "1"
         assert [r.status_code for r in held] == [200, 200]
@@ -131,13 +98,15 @@ def test_api_key_is_required_everywhere_but_health_and_page_shells(make_client) 
     good = {"Authorization": "Bearer s3cret"}
     for path in ("/v1/model", "/metrics"):
         missing = client.get(path)
-        _error(missing, 401, "Authorization")
+        error_body(missing, 401, "Authorization")
         assert missing.headers["www-authenticate"] == "Bearer"
-        _error(client.get(path, headers={"Authorization": "Bearer wrong"}), 401, "Authorization")
+        error_body(
+            client.get(path, headers={"Authorization": "Bearer wrong"}), 401, "Authorization"
+        )
         assert client.get(path, headers=good).status_code == 200
     payload = {"texts": ["Angela Merkel visited Paris ."]}
-    _error(client.post("/v1/entities", json=payload), 401, "Authorization")
-    _error(
+    error_body(client.post("/v1/entities", json=payload), 401, "Authorization")
+    error_body(
         client.post("/v1/entities", json=payload, headers={"Authorization": "s3cret"}),
         401,
         "Authorization",
@@ -188,7 +157,7 @@ def test_a_model_failure_is_500_json_without_a_traceback(tagger_dir) -> None:
 
         predictor.tag_texts = broken
         response = httpx.post(f"{url}/v1/entities", json={"texts": ["x"]}, timeout=30)
-        body = _error(response, 500, None)
+        body = error_body(response, 500, None)
         assert body["error"] == "internal_error"
         assert "secret" not in response.text and "RuntimeError" not in response.text
         assert httpx.get(f"{url}/healthz").status_code == 200  # the server lives on
@@ -225,5 +194,5 @@ def test_a_model_that_cannot_warm_up_is_not_ready(tagger_dir) -> None:
         assert client.get("/healthz").status_code == 200
         readyz = client.get("/readyz")
         assert (readyz.status_code, readyz.json()) == (503, {"status": "failed"})
-        body = _error(client.post("/v1/entities", json={"texts": ["x"]}), 503, None)
+        body = error_body(client.post("/v1/entities", json={"texts": ["x"]}), 503, None)
         assert body["error"] == "model_failed" and "kernel" not in body["message"]

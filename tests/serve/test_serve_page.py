@@ -11,13 +11,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from _serve_helpers import live_server, load_predictor
 
-from _browser import chromium
+from _browser import chromium, open_local_page
 from nerlab.inference import Predictor
 from nerlab.serve import ServeSettings, create_app
 
@@ -40,22 +39,8 @@ def open_page(browser: Any) -> Iterator[Any]:
     foreign: list[str] = []
 
     def make(url: str) -> Any:
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-        host = urlsplit(url).netloc
-
-        def guard(route: Any) -> None:
-            if urlsplit(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                foreign.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(url + "/")
+        page = open_local_page(browser, url, foreign, clipboard=True, timeout_ms=TIMEOUT_MS)
+        contexts.append(page.context)
         return page
 
     yield make
