@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from _tiny import (
     build_tiny_encoder,
     build_tiny_tagger,
 )
+
+if TYPE_CHECKING:
+    from nerlab.inference import Predictor
 
 __all__ = [
     "TINY_CLASSES",
@@ -44,6 +48,14 @@ def classifier_dir(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFact
     return build_tiny_classifier(
         tmp_path_factory.mktemp("tiny-classifier"), encoder_dir=tiny_encoder_dir
     )
+
+
+@pytest.fixture(scope="module")
+def classifier(classifier_dir: Path) -> Predictor:
+    """The tiny classifier loaded in fp32, once per test module."""
+    from nerlab.inference import Predictor
+
+    return Predictor.load(classifier_dir, precision="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import nerlab.data
+from _cli import run
 from _tiny import TINY_CLASSES, build_tiny_classifier
-from nerlab.cli.main import run_cli
 from nerlab.data.textio import load_texts
 from nerlab.errors import ConfigError, DataError, LabelError
 from nerlab.evaluate import evaluate
@@ -21,17 +21,6 @@ from nerlab.tasks.text_classification.evaluation import ClassificationEvaluation
 
 DEMO = Path(nerlab.data.__file__).parent / "demo"
 EMOTION_TEST = DEMO / "emotion-test.txt"
-
-
-def _run(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = run_cli([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
-
-
-@pytest.fixture(scope="module")
-def classifier(classifier_dir: Path) -> Predictor:
-    return Predictor.load(classifier_dir, precision="fp32")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +51,7 @@ def test_cli_prints_reports_and_writes_files(
 ) -> None:
     preds, reports = tmp_path / "preds.jsonl", tmp_path / "reports"
     argv = ["evaluate", classifier_dir, EMOTION_TEST, "--top-loss", "3", "--precision", "fp32"]
-    code, out, err = _run([*argv, "--predictions", preds, "--report-dir", reports], capsys)
+    code, out, err = run([*argv, "--predictions", preds, "--report-dir", reports], capsys)
     assert code == 0, err
     flat = " ".join(out.split())
     for part in ("per-class scores", "accuracy", "macro avg", "weighted avg", "confusion"):
@@ -92,7 +81,7 @@ def test_cli_prints_reports_and_writes_files(
 def test_json_output_and_default_top_loss(
     classifier_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["evaluate", classifier_dir, EMOTION_TEST, "--json"], capsys)
+    code, out, err = run(["evaluate", classifier_dir, EMOTION_TEST, "--json"], capsys)
     assert code == 0, err
     data = json.loads(out)
     assert data["task"] == "text-classification"
@@ -110,12 +99,12 @@ def test_multi_label_csv_with_a_separator(
     rows += ['"markets fell today",news', '"a robot played football",sport|tech']
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     argv = ["evaluate", multi_dir, data, "--text-column", "body", "--label-column", "tags"]
-    code, out, err = _run([*argv, "--label-sep", "|", "--json"], capsys)
+    code, out, err = run([*argv, "--label-sep", "|", "--json"], capsys)
     assert code == 0, err
     result = json.loads(out)
     assert result["multi_label"] is True
     assert {"micro_f1", "samples_f1", "macro_f1", "subset_accuracy"} <= set(result["metrics"])
-    code, out, err = _run([*argv, "--label-sep", "|"], capsys)
+    code, out, err = run([*argv, "--label-sep", "|"], capsys)
     assert code == 0, err
     assert "per-label scores" in out and "samples" in out
 
@@ -143,7 +132,7 @@ def test_an_empty_file_is_a_data_error(
 ) -> None:
     data = tmp_path / "empty.txt"
     data.write_text("\n\n", encoding="utf-8")
-    code, _, err = _run(["evaluate", classifier_dir, data], capsys)
+    code, _, err = run(["evaluate", classifier_dir, data], capsys)
     assert code == 2 and str(data) in err and "no text found" in err
 
 
@@ -155,7 +144,7 @@ def test_data_of_the_other_task_names_both(
     message = str(info.value)
     assert "token-classification (NER) data" in message
     assert "text-classification model" in message and "--text-column" in message
-    code, _, err = _run(["evaluate", tagger_dir, EMOTION_TEST], capsys)
+    code, _, err = run(["evaluate", tagger_dir, EMOTION_TEST], capsys)
     assert code == 2
     assert "holds text-classification data" in err and "token-classification model" in err
 
@@ -165,7 +154,7 @@ def test_options_of_the_other_task_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match="tag_column 'tags' is for token-classification"):
         evaluate(classifier_dir, EMOTION_TEST, tag_column="tags")
-    code, _, err = _run(["evaluate", tagger_dir, DEMO / "test.conll", "--top-loss", "3"], capsys)
+    code, _, err = run(["evaluate", tagger_dir, DEMO / "test.conll", "--top-loss", "3"], capsys)
     assert code == 2 and "top_loss=3" in err and "text-classification models" in err
     with pytest.raises(ConfigError, match="label_sep"):
         evaluate(tagger_dir, DEMO / "test.conll", label_sep="|")
@@ -179,9 +168,9 @@ def test_outputs_that_would_overwrite_inputs(
     data = tmp_path / "test.txt"
     data.write_text("i am happy;joy\n", encoding="utf-8")
     before = data.read_bytes()
-    code, _, err = _run(["evaluate", classifier_dir, data, "--predictions", data], capsys)
+    code, _, err = run(["evaluate", classifier_dir, data, "--predictions", data], capsys)
     assert code == 2 and f"--predictions {data} would overwrite its input" in err
     config = classifier_dir / "config.json"
-    code, _, err = _run(["evaluate", classifier_dir, data, "--predictions", config], capsys)
+    code, _, err = run(["evaluate", classifier_dir, data, "--predictions", config], capsys)
     assert code == 2 and "would overwrite its input" in err
     assert data.read_bytes() == before

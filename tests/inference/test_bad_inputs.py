@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import nerlab.data
-from nerlab.cli.main import run_cli
+from _cli import run
 from nerlab.errors import ModelError
 from nerlab.inference import Predictor, export_onnx
 from nerlab.inference import onnx as onnx_module
@@ -47,13 +47,6 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
         str(p.relative_to(root)): p.read_bytes() if p.is_file() else None
         for p in sorted(root.rglob("*"))
     }
-
-
-def run(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr (whitespace collapsed: rich may wrap long messages)."""
-    code = run_cli([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
 
 
 def assert_user_error(code: int, err: str, *fragments: str) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from _cli import run
 from _tiny import TINY_CLASSES
-from nerlab.cli.main import run_cli
 from nerlab.data.demo import load_demo_texts
 from nerlab.inference import Predictor
 
@@ -22,17 +22,6 @@ TEXTS = ["i feel so happy today", "", "this is awful and i am scared", "ZoÃ« ðŸ™
 
 def _jsonl(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
-
-
-def _run(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = run_cli([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
-
-
-@pytest.fixture(scope="module")
-def classifier(classifier_dir: Path) -> Predictor:
-    return Predictor.load(classifier_dir, precision="fp32")
 
 
 @pytest.fixture
@@ -48,7 +37,7 @@ def test_text_lines_give_label_score_and_every_class(
     text_file: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _run(["predict", classifier_dir, text_file, "--precision", "fp32"], capsys)
+    code, out, err = run(["predict", classifier_dir, text_file, "--precision", "fp32"], capsys)
     assert code == 0, err
     records = _jsonl(out)
     expected = classifier.classify(TEXTS)
@@ -70,7 +59,7 @@ def test_the_demo_texts_match_the_predictor(
     texts = load_demo_texts("test").texts
     path = tmp_path / "demo.txt"
     path.write_text("\n".join(texts) + "\n", encoding="utf-8")
-    code, out, err = _run(["predict", classifier_dir, path, "--precision", "fp32"], capsys)
+    code, out, err = run(["predict", classifier_dir, path, "--precision", "fp32"], capsys)
     assert code == 0, err
     assert [r["label"] for r in _jsonl(out)] == [c["label"] for c in classifier.classify(texts)]
 
@@ -79,7 +68,7 @@ def test_top_k_keeps_the_best_classes(
     classifier_dir: Path, classifier: Predictor, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["predict", classifier_dir, "-t", TEXTS[0], "-t", TEXTS[2], "--top-k", "2"]
-    code, out, err = _run([*argv, "--precision", "fp32"], capsys)
+    code, out, err = run([*argv, "--precision", "fp32"], capsys)
     assert code == 0, err
     records = _jsonl(out)
     full = classifier.classify([TEXTS[0], TEXTS[2]])
@@ -100,7 +89,7 @@ def test_jsonl_keeps_fields_and_moves_a_gold_label_aside(
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    code, out, err = _run(["predict", classifier_dir, path, "--precision", "fp32"], capsys)
+    code, out, err = run(["predict", classifier_dir, path, "--precision", "fp32"], capsys)
     assert code == 0, err
     records = _jsonl(out)
     assert len(records) == len(rows)  # every input line has its output line
@@ -122,7 +111,7 @@ def test_strict_stops_at_the_first_bad_line(
 ) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text('{"text": "fine"}\n{"tokens": ["a"]}\n{"text": "never"}\n', "utf-8")
-    code, out, err = _run(["predict", classifier_dir, path, "--strict"], capsys)
+    code, out, err = run(["predict", classifier_dir, path, "--strict"], capsys)
     assert code == 2
     assert f"{path}:2" in err and "--strict" in err
     assert [r["text"] for r in _jsonl(out)] == ["fine"]
@@ -136,7 +125,7 @@ def test_stdin_and_a_json_array(
 ) -> None:
     data = json.dumps([TEXTS[0], {"text": TEXTS[2], "id": 1}]).encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    code, out, err = _run(["predict", classifier_dir, "-", "--precision", "fp32"], capsys)
+    code, out, err = run(["predict", classifier_dir, "-", "--precision", "fp32"], capsys)
     assert code == 0, err
     records = _jsonl(out)
     assert [r["label"] for r in records] == [
@@ -151,7 +140,7 @@ def test_pretty_is_a_table_of_every_text(
     text_file: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _run(["predict", classifier_dir, text_file, "-f", "pretty"], capsys)
+    code, out, err = run(["predict", classifier_dir, text_file, "-f", "pretty"], capsys)
     assert code == 0, err
     assert "\x1b[" not in out  # no colour codes outside a terminal
     for header in ("line", "text", "label", "score"):
@@ -173,7 +162,7 @@ def test_html_shows_a_bar_per_class(
     path.write_text("\n".join(texts) + "\n", encoding="utf-8")
     page = tmp_path / "out.html"
     argv = ["predict", classifier_dir, path, "-f", "html", "-o", page, "--precision", "fp32"]
-    code, _, err = _run(argv, capsys)
+    code, _, err = run(argv, capsys)
     assert code == 0, err
     doc = page.read_text("utf-8")
     assert doc.startswith("<!DOCTYPE html>") and doc.rstrip().endswith("</html>")
@@ -202,7 +191,7 @@ def test_html_shows_a_bar_per_class(
 def test_top_k_below_one_is_refused(
     classifier_dir: Path, text_file: Path, value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["predict", classifier_dir, text_file, "--top-k", value], capsys)
+    code, out, err = run(["predict", classifier_dir, text_file, "--top-k", value], capsys)
     assert code == 2 and out == ""
     assert "--top-k must be a whole number >= 1" in err and value in err
 
@@ -210,7 +199,7 @@ def test_top_k_below_one_is_refused(
 def test_top_k_on_a_tagger_is_refused(
     tagger_dir: Path, text_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["predict", tagger_dir, text_file, "--top-k", "3"], capsys)
+    code, out, err = run(["predict", tagger_dir, text_file, "--top-k", "3"], capsys)
     assert code == 2 and out == ""
     assert "--top-k 3" in err and "text-classification models" in err
     assert "token-classification model" in err
@@ -219,13 +208,13 @@ def test_top_k_on_a_tagger_is_refused(
 def test_conll_in_or_out_is_refused_for_a_classifier(
     classifier_dir: Path, text_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _run(["predict", classifier_dir, text_file, "-f", "conll"], capsys)
+    code, _, err = run(["predict", classifier_dir, text_file, "-f", "conll"], capsys)
     assert code == 2 and "--format conll" in err and "jsonl, pretty, html" in err
-    code, _, err = _run(["predict", classifier_dir, text_file, "--input-format", "conll"], capsys)
+    code, _, err = run(["predict", classifier_dir, text_file, "--input-format", "conll"], capsys)
     assert code == 2 and "--input-format conll" in err and "text classifier" in err
     conll = tmp_path / "words.conll"
     conll.write_text("EU B-ORG\nrejects O\n\n", "utf-8")
-    code, out, err = _run(["predict", classifier_dir, conll], capsys)
+    code, out, err = run(["predict", classifier_dir, conll], capsys)
     assert code == 2 and out == ""
     assert "reads as CoNLL" in err and "text classifier" in err
 
@@ -234,7 +223,7 @@ def test_output_onto_the_input_is_refused(
     classifier_dir: Path, text_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = text_file.read_bytes()
-    code, _, err = _run(["predict", classifier_dir, text_file, "-o", text_file], capsys)
+    code, _, err = run(["predict", classifier_dir, text_file, "-o", text_file], capsys)
     assert code == 2 and "would overwrite its input" in err
     assert text_file.read_bytes() == before
 
@@ -244,7 +233,7 @@ def test_an_empty_input_gives_no_records(
 ) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    code, out, err = _run(["predict", classifier_dir, empty], capsys)
+    code, out, err = run(["predict", classifier_dir, empty], capsys)
     assert code == 0, err
     assert out == "" and "0 document(s), 0 classified" in err
 
@@ -252,7 +241,7 @@ def test_an_empty_input_gives_no_records(
 def test_a_tagger_still_tags(
     tagger_dir: Path, text_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["predict", tagger_dir, text_file], capsys)
+    code, out, err = run(["predict", tagger_dir, text_file], capsys)
     assert code == 0, err
     records = _jsonl(out)
     assert all(set(r) == {"text", "entities"} for r in records)

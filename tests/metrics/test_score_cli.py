@@ -10,7 +10,7 @@ import pytest
 from seqeval.metrics import classification_report as seq_report
 from seqeval.scheme import IOBES
 
-from nerlab.cli.main import run_cli
+from _cli import run
 from nerlab.metrics import classification_report
 from nerlab.metrics.scoring import score_files
 
@@ -45,12 +45,6 @@ def split_columns(text: str) -> tuple[str, str]:
         gold.append(f"{f[0]} {f[-2]}" if f else "")
         pred.append(f"{f[0]} {f[-1]}" if f else "")
     return "\n".join(gold), "\n".join(pred)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = run_cli(argv)
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
 
 
 def test_score_conlleval_file_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
