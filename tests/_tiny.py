@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nerlab.models.saved import ModelMeta
 
 TINY_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 TINY_CLASSES = ["anger", "fear", "joy", "love", "sadness", "surprise"]
@@ -31,27 +35,41 @@ def build_tiny_encoder(out: Path, max_position_embeddings: int = 128) -> Path:
     return out
 
 
+def _save_random_head(
+    auto_class: str, encoder_dir: Path, out: Path, meta: ModelMeta, seed: int, **config: Any
+) -> Path:
+    """A random head (``transformers.<auto_class>``, one output per ``meta.labels``) on the
+    tiny encoder, saved with its tokenizer and ``meta`` as ``nerlab_config.json``. The head's
+    weights are drawn larger than usual: confident, varied outputs."""
+    import torch
+    import transformers
+
+    from nerlab.models.saved import save_meta
+
+    labels = meta.labels
+    torch.manual_seed(seed)
+    model = getattr(transformers, auto_class).from_pretrained(
+        encoder_dir,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lab: i for i, lab in enumerate(labels)},
+        **config,
+    )
+    with torch.no_grad():
+        model.classifier.weight.normal_(0.0, 2.0)
+    model.save_pretrained(out)
+    transformers.AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
+    save_meta(out, meta)
+    return out
+
+
 def build_tiny_tagger(encoder_dir: Path, out: Path) -> Path:
     """A random token-classification head (9 CoNLL labels) on the tiny encoder, saved as
     nerlab saves a model (with ``nerlab_config.json``)."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from nerlab.models.saved import ModelMeta
 
-    from nerlab.models.saved import ModelMeta, save_meta
-
-    torch.manual_seed(1)
-    model = AutoModelForTokenClassification.from_pretrained(
-        encoder_dir,
-        num_labels=len(TINY_LABELS),
-        id2label=dict(enumerate(TINY_LABELS)),
-        label2id={lab: i for i, lab in enumerate(TINY_LABELS)},
-    )
-    with torch.no_grad():  # a larger random head gives confident, varied tags
-        model.classifier.weight.normal_(0.0, 2.0)
-    model.save_pretrained(out)
-    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(out)
-    save_meta(out, ModelMeta(labels=list(TINY_LABELS), max_length=128))
-    return out
+    meta = ModelMeta(labels=list(TINY_LABELS), max_length=128)
+    return _save_random_head("AutoModelForTokenClassification", encoder_dir, out, meta, seed=1)
 
 
 def build_tiny_classifier(
@@ -75,25 +93,9 @@ def build_tiny_classifier(
         with tempfile.TemporaryDirectory() as tmp:
             encoder = build_tiny_encoder(Path(tmp))
             return build_tiny_classifier(folder, labels, multi_label, encoder)
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    from nerlab.models.saved import ModelMeta, save_meta
+    from nerlab.models.saved import ModelMeta
 
     labels = list(labels or TINY_CLASSES)
-    folder = Path(folder)
-    torch.manual_seed(2)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        encoder_dir,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)},
-        problem_type="multi_label_classification" if multi_label else "single_label_classification",
-    )
-    with torch.no_grad():  # a larger random head gives varied, confident classes
-        model.classifier.weight.normal_(0.0, 2.0)
-    model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(folder)
     extra = {
         "multi_label": multi_label,
         "thresholds": [0.5] * len(labels) if multi_label else None,
@@ -102,5 +104,12 @@ def build_tiny_classifier(
     meta = ModelMeta(
         labels=labels, scheme=None, max_length=128, task="text-classification", extra=extra
     )
-    save_meta(folder, meta)
-    return folder
+    problem = "multi_label_classification" if multi_label else "single_label_classification"
+    return _save_random_head(
+        "AutoModelForSequenceClassification",
+        encoder_dir,
+        Path(folder),
+        meta,
+        seed=2,
+        problem_type=problem,
+    )
