@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nerlab.cli.main import run_cli
+from _cli import run
 from nerlab.errors import ConfigError
 from nerlab.inference import Predictor
 from nerlab.integrations.ray import NerlabPredictor, require_ray
@@ -42,13 +42,6 @@ JSONL_LINES = [
 @pytest.fixture(scope="module")
 def tagger(tagger_dir: Path) -> Predictor:
     return Predictor.load(tagger_dir, precision="fp32")
-
-
-def run(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr (whitespace collapsed: rich wraps long messages)."""
-    code = run_cli([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
 
 
 def same(a: object, b: object) -> bool:
@@ -92,6 +85,14 @@ def reference(
     code, out, err = run(["predict", tagger_dir, src, "--precision", "fp32"], capsys)
     assert code == 0, err
     return [json.loads(line)["entities"] for line in out.splitlines()]
+
+
+def predict_ray(
+    model: Path, folder: Path, out: Path, capsys: pytest.CaptureFixture[str], *options: str
+) -> tuple[int, str, str]:
+    """``nerlab predict MODEL FOLDER --engine ray -o OUT [OPTIONS]``: exit code, stdout and
+    stderr (see :func:`_cli.run`)."""
+    return run(["predict", model, folder, "--engine", "ray", "-o", out, *options], capsys)
 
 
 # -- the callable class, in process ------------------------------------------------------------
@@ -155,9 +156,7 @@ def test_missing_ray_names_the_extra(
         require_ray()
     folder = tmp_path / "in"
     write_parquet(folder / "a.parquet", TEXTS)
-    code, _, err = run(
-        ["predict", tagger_dir, folder, "--engine", "ray", "-o", tmp_path / "out"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, folder, tmp_path / "out", capsys)
     assert code == 2 and "pip install 'nerlab[ray]'" in err
     assert not (tmp_path / "out").exists()
 
@@ -200,8 +199,8 @@ def test_engine_ray_equals_nerlab_predict(
     (folder / "_SUCCESS").write_text("")
     out = tmp_path / "out"
 
-    argv = ["predict", tagger_dir, folder, "--engine", "ray", "-o", out, "--precision", "fp32"]
-    code, _, err = run([*argv, "--ray-actors", "2", "--ray-batch-size", "2"], capsys)
+    options = ["--precision", "fp32", "--ray-actors", "2", "--ray-batch-size", "2"]
+    code, _, err = predict_ray(tagger_dir, folder, out, capsys, *options)
     assert code == 0, err
     assert "2 file(s), 13 document(s)" in err and "5 unreadable row(s) kept" in err
     assert f"{folder / 'a.jsonl'}:2: no 'text' field" in err
@@ -244,9 +243,7 @@ def test_tokens_records_are_kept_with_an_error(
     folder.mkdir()
     lines = [json.dumps({"tokens": ["EU", "rejects"], "id": 1}), json.dumps({"text": TEXTS[0]})]
     (folder / "t.ndjson").write_text("\n".join(lines) + "\n", "utf-8")
-    code, _, err = run(
-        ["predict", tagger_dir, folder, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, folder, tmp_path / "o", capsys)
     assert code == 0, err
     records = [json.loads(x) for x in (tmp_path / "o" / "t.ndjson").read_text().splitlines()]
     assert records[0]["tokens"] == ["EU", "rejects"] and records[0]["line"] == 1
@@ -262,28 +259,21 @@ def test_a_folder_without_readable_files(
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, _, err = run(
-        ["predict", tagger_dir, empty, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, empty, tmp_path / "o", capsys)
     assert code == 2 and f"{empty}: no readable JSONL or Parquet file (no files)" in err
 
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("Ana lives in Porto.\n")
     (other / "bad.parquet").write_bytes(b"PAR1 not really parquet")
-    code, _, err = run(
-        ["predict", tagger_dir, other, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, other, tmp_path / "o", capsys)
     assert code == 2, err
     assert f"{other / 'notes.txt'}: ignored: not a JSONL" in err
     assert f"{other / 'bad.parquet'}: cannot be read" in err
     assert "no readable JSONL or Parquet file (1 JSONL/Parquet file(s), none readable)" in err
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
-    code, _, err = run(
-        ["predict", tagger_dir, tmp_path / "missing", "--engine", "ray", "-o", tmp_path / "o"],
-        capsys,
-    )
+    code, _, err = predict_ray(tagger_dir, tmp_path / "missing", tmp_path / "o", capsys)
     assert code == 2 and "missing: not found; give a folder of JSONL or Parquet files" in err
 
 
@@ -293,23 +283,17 @@ def test_a_parquet_file_without_the_text_column(
     folder = tmp_path / "in"
     write_parquet(folder / "a.parquet", TEXTS)
     pq.write_table(pa.table({"id": [1], "body": ["Ana"]}), folder / "b.parquet")
-    code, _, err = run(
-        ["predict", tagger_dir, folder, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, folder, tmp_path / "o", capsys)
     assert code == 2
     assert f"{folder / 'b.parquet'}: no column 'text' (its columns: 'id', 'body')" in err
     assert not (tmp_path / "o" / "a.parquet").exists(), "stopped before any work"
 
     pq.write_table(pa.table({"text": [1, 2]}), folder / "b.parquet")
-    code, _, err = run(
-        ["predict", tagger_dir, folder, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, folder, tmp_path / "o", capsys)
     assert code == 2 and "b.parquet: column 'text' is int64, not a string column" in err
 
     pq.write_table(pa.table({"text": ["Ana"], "entities": ["mine"]}), folder / "b.parquet")
-    code, _, err = run(
-        ["predict", tagger_dir, folder, "--engine", "ray", "-o", tmp_path / "o"], capsys
-    )
+    code, _, err = predict_ray(tagger_dir, folder, tmp_path / "o", capsys)
     assert code == 2 and "already has a column 'entities', which the output would overwrite" in err
 
 
@@ -323,7 +307,7 @@ def test_a_corrupt_file_among_good_ones(
     (folder / "c.jsonl").write_bytes("\n".join(TEXTS).encode("utf-16"))
     (folder / "d.jsonl").write_text(json.dumps({"text": TEXTS[0]}) + "\n")
     out = tmp_path / "o"
-    code, _, err = run(["predict", tagger_dir, folder, "--engine", "ray", "-o", out], capsys)
+    code, _, err = predict_ray(tagger_dir, folder, out, capsys)
     assert code == 0, err
     assert f"{folder / 'b.parquet'}: cannot be read" in err and "file left out" in err
     assert f"{folder / 'c.jsonl'}" in err and "UTF-16" in err
@@ -356,9 +340,7 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(
     (folder / "a.jsonl").write_text(json.dumps({"text": TEXTS[0]}) + "\n", "utf-8")
     (folder / "out" / "old.jsonl").write_text(json.dumps({"text": TEXTS[1]}) + "\n", "utf-8")
     for _ in range(2):  # the second run must not take the first one's output as input
-        code, _, err = run(
-            ["predict", tagger_dir, folder, "--engine", "ray", "-o", folder / "out"], capsys
-        )
+        code, _, err = predict_ray(tagger_dir, folder, folder / "out", capsys)
         assert code == 0 and "1 file(s), 1 document(s)" in err, err
     assert sorted(p.name for p in (folder / "out").iterdir()) == ["a.jsonl", "old.jsonl"]
 
@@ -389,8 +371,9 @@ def test_engine_ray_with_a_classifier(
     texts = [TEXTS[0], None, TEXTS[3], TEXTS[2]]
     table = write_parquet(folder / "a.parquet", texts)
     (folder / "b.jsonl").write_text(json.dumps({"text": TEXTS[1], "n": 1}) + "\n", "utf-8")
-    argv = ["predict", classifier_dir, folder, "--engine", "ray", "-o", tmp_path / "o"]
-    code, _, err = run([*argv, "--precision", "fp32"], capsys)
+    code, _, err = predict_ray(
+        classifier_dir, folder, tmp_path / "o", capsys, "--precision", "fp32"
+    )
     assert code == 0, err
     expected = Predictor.load(classifier_dir, precision="fp32").classify(
         [TEXTS[0], TEXTS[3], TEXTS[2], TEXTS[1]]
