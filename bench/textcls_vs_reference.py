@@ -28,29 +28,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import run
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "bench" / "hf_reference.py"
 DATA = Path(os.environ.get("NERLAB_SHARED_DATA", ROOT.parent / "shared" / "data")) / "emotion"
 PARTS = ("reference", "same", "defaults", "predict")
-
-
-def run(cmd: list[str], log: Path) -> tuple[str, float, float]:
-    """Run ``cmd`` with its stderr in ``log``; return (stdout, seconds, peak RSS in GB)."""
-    print("$ " + " ".join(cmd), flush=True)
-    start = time.time()
-    with log.open("w") as f:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=f, text=True)
-        out = proc.stdout.read() if proc.stdout else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-        f.write(out)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed; see {log}")
-    return out, time.time() - start, usage.ru_maxrss / 1024**2
 
 
 def last_json(out: str) -> dict:

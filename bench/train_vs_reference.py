@@ -29,29 +29,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from _common import run
+
 REFERENCE = Path("/work/shared/bench/hf_reference.py")
 PARTS = ("reference", "same", "defaults", "throughput")
-
-
-def run(cmd: list[str], log: Path) -> tuple[str, float, float]:
-    """Run ``cmd``, teeing its output to ``log``; return (stdout, seconds, peak RSS in GB)."""
-    print("$ " + " ".join(cmd), flush=True)
-    start = time.time()
-    with log.open("w") as f:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=f, text=True)
-        out = proc.stdout.read() if proc.stdout else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        f.write(out)
-    seconds = time.time() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}); see {log}")
-    return out, seconds, usage.ru_maxrss / 1024**2  # KB -> GB
 
 
 def reference(
