@@ -136,6 +136,17 @@ class TrainConfig:
     group_by_length: bool = field(
         default=True, metadata={"help": "Batch windows of similar length (less padding)."}
     )
+    pad_to: int | None = field(
+        default=None,
+        metadata={
+            "help": "Pad every batch to exactly N sub-tokens, windows of at most N (static "
+            "shapes for compiled graphs and accelerators; none: dynamic padding)."
+        },
+    )
+    compile: bool = field(
+        default=False,
+        metadata={"help": "Run the model through torch.compile (pair it with --pad-to)."},
+    )
     eval_token_budget: int = field(
         default=1024, metadata={"help": "Tokens per forward pass when scoring dev/test."}
     )
@@ -225,6 +236,14 @@ class TrainConfig:
         self._check_task_options()
         if self.max_length is not None and self.max_length < 8:
             raise ConfigError(f"max_length must be >= 8 sub-tokens, got {self.max_length}")
+        if self.pad_to is not None and self.pad_to < 8:
+            raise ConfigError(f"pad_to must be >= 8 sub-tokens, got {self.pad_to}")
+        if self.pad_to is not None and self.pad_to > (self.max_length or self.pad_to):
+            raise ConfigError(
+                f"pad_to {self.pad_to} is more than max_length {self.max_length}: padding past "
+                "the longest window only costs time; drop max_length (pad_to sets the window "
+                "length) or lower pad_to"
+            )
         if self.train_limit is not None and self.train_limit < 1:
             raise ConfigError(f"train_limit must be >= 1, got {self.train_limit}")
         if self.stride is not None and self.stride < 0:
@@ -316,6 +335,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_length": (int, type(None)),
     "stride": (int, type(None)),
     "group_by_length": (bool,),
+    "pad_to": (int, type(None)),
+    "compile": (bool,),
     "eval_token_budget": (int,),
     "overwrite": (bool,),
     "resume": (bool,),

@@ -113,8 +113,11 @@ class Task(ABC):
         those it has and ignores the others."""
 
     @abstractmethod
-    def collator(self, pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
-        """The batch collator of the task's examples."""
+    def collator(
+        self, pad_id: int, pad_to: int | None = None
+    ) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+        """The batch collator of the task's examples (batches padded to exactly ``pad_to``
+        sub-tokens when given, else to their longest example)."""
 
     @abstractmethod
     def evaluate(self, model: Any, corpus: Any, *, progress: Progress | None = None) -> Evaluation:

@@ -36,17 +36,25 @@ __all__ = ["load_data", "train"]
 
 
 def load_base(cfg: TrainConfig, folder: str) -> BaseModel:
-    """Load the encoder's fast tokenizer and pick the window length.
+    """Load the encoder's fast tokenizer and pick the window length (the model's, or the
+    shorter ``max_length`` / ``pad_to``).
 
     Raises:
         ModelError: no usable tokenizer, or one that cannot map sub-tokens to words.
+        ConfigError: ``pad_to`` over the model's maximum length.
     """
+    from nerlab.errors import ConfigError
     from nerlab.models.catalog import model_max_length
     from nerlab.models.saved import load_tokenizer
 
     tokenizer = load_tokenizer(folder)
     limit = model_max_length(folder)
-    max_length = min(limit, cfg.max_length) if cfg.max_length else limit
+    if cfg.pad_to is not None and cfg.pad_to > limit:
+        raise ConfigError(
+            f"pad_to {cfg.pad_to} is more than the maximum length of {cfg.model} ({limit} "
+            f"sub-tokens); use --pad-to {limit} or less"
+        )
+    max_length = min(limit, cfg.max_length or limit, cfg.pad_to or limit)
     return BaseModel(cfg.model, folder, tokenizer, max_length)
 
 
@@ -98,6 +106,7 @@ def training_arguments(cfg: TrainConfig, precision: str, data: TrainData) -> Any
         remove_unused_columns=False,
         average_tokens_across_devices=False,
         dataloader_num_workers=0,
+        torch_compile=cfg.compile,
     )
 
 
@@ -139,7 +148,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
         args=args,
         train_dataset=train_set,
         eval_dataset=train_set if scorer is not None else None,  # never iterated: see DevScorer
-        data_collator=task.collator(base.tokenizer.pad_token_id or 0),
+        data_collator=task.collator(base.tokenizer.pad_token_id or 0, cfg.pad_to),
         processing_class=base.tokenizer,
         callbacks=callbacks,
         compute_loss_func=loss,

@@ -85,6 +85,7 @@ def predictor_for(model: Any, data: TrainData, base: BaseModel, cfg: TrainConfig
         precision=precision_of(args),
         token_budget=cfg.eval_token_budget,
         stride=cfg.stride,
+        pad_to=cfg.pad_to,
     )
 
 

@@ -199,10 +199,12 @@ class TextClassification(Task):
             stride=stride,
         )
 
-    def collator(self, pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+    def collator(
+        self, pad_id: int, pad_to: int | None = None
+    ) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
         from nerlab.tasks.text_classification.dataset import TextCollator
 
-        return TextCollator(pad_id, self.multi_label)
+        return TextCollator(pad_id, self.multi_label, pad_to)
 
     def evaluate(
         self, model: TextModel, corpus: TextCorpus, *, progress: Progress | None = None

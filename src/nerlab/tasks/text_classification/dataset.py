@@ -93,14 +93,16 @@ def build_text_dataset(
 
 
 class TextCollator:
-    """Pad a batch to its longest input with the pad id; stack the labels (ids or multi-hot)."""
+    """Pad a batch to its longest input (or to exactly ``pad_to`` sub-tokens: static shapes)
+    with the pad id; stack the labels (ids or multi-hot)."""
 
-    def __init__(self, pad_id: int, multi_label: bool = False):
+    def __init__(self, pad_id: int, multi_label: bool = False, pad_to: int | None = None):
         self.pad_id = pad_id
         self.multi_label = multi_label
+        self.pad_to = pad_to
 
     def __call__(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        ids, mask = pad_batch([item["input_ids"] for item in batch], self.pad_id)
+        ids, mask = pad_batch([item["input_ids"] for item in batch], self.pad_id, self.pad_to)
         dtype = torch.float32 if self.multi_label else torch.int64
         return {
             "input_ids": torch.from_numpy(ids),

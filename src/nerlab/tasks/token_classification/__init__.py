@@ -88,10 +88,12 @@ class TokenClassification(Task):
 
         return build_dataset(corpus, tokenizer, self.labels, max_length, **options)
 
-    def collator(self, pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+    def collator(
+        self, pad_id: int, pad_to: int | None = None
+    ) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
         from nerlab.tasks.token_classification.dataset import PadCollator
 
-        return PadCollator(pad_id)
+        return PadCollator(pad_id, pad_to)
 
     def evaluate(
         self, model: WordModel, corpus: Corpus, *, progress: Progress | None = None

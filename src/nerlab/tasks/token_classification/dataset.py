@@ -3,7 +3,8 @@ the collator.
 
 Long sentences are never truncated: :func:`nerlab.data.alignment.encode_words` cuts them into
 overlapping windows and every window is a training example (its words are labelled with the
-context that window has). Batches are padded only to their longest window (dynamic padding).
+context that window has). Batches are padded only to their longest window (dynamic padding),
+or to a fixed width with ``pad_to`` (static shapes).
 """
 
 from __future__ import annotations
@@ -93,17 +94,19 @@ def build_dataset(
 
 
 class PadCollator:
-    """Pad a batch to its longest window: ``input_ids`` with the pad id, ``labels`` with -100.
+    """Pad a batch to its longest window (or to exactly ``pad_to`` sub-tokens: static shapes):
+    ``input_ids`` with the pad id, ``labels`` with -100, the attention mask with 0.
 
     The padding is the engine's (:func:`nerlab.models.engine.pad_batch`), so training and
     prediction batches are built the same way.
     """
 
-    def __init__(self, pad_id: int):
+    def __init__(self, pad_id: int, pad_to: int | None = None):
         self.pad_id = pad_id
+        self.pad_to = pad_to
 
     def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
-        ids, mask = pad_batch([item["input_ids"] for item in batch], self.pad_id)
+        ids, mask = pad_batch([item["input_ids"] for item in batch], self.pad_id, self.pad_to)
         labels = np.full(ids.shape, IGNORE_INDEX, dtype=np.int64)
         for row, item in enumerate(batch):
             labels[row, : len(item["labels"])] = item["labels"]
