@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nerlab.cli._util import model_subtoken_counter
 from nerlab.data.demo import DEMO_SPLITS, demo_texts_path
-from nerlab.data.describe_texts import TextDescription, TextSubtokenCounter, describe_texts
+from nerlab.data.describe_texts import TextDescription, describe_texts
 from nerlab.data.textio import TASKS, TOKEN_TASK, detect_task
 from nerlab.errors import ConfigError
 
@@ -124,34 +125,6 @@ def _class_table(desc: TextDescription, names: list[str]) -> Table:
     return table
 
 
-def model_text_counter(model: str) -> tuple[TextSubtokenCounter, int]:
-    """A sub-token counter for texts from ``model``'s tokenizer, and its maximum length.
-
-    transformers is imported here, only when ``--model`` is given.
-
-    Raises:
-        ModelError: the model cannot be resolved.
-    """
-    from transformers import AutoTokenizer
-
-    from nerlab.models import model_max_length, resolve_model
-
-    folder = resolve_model(model)
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-
-    def count(texts: list[str]) -> list[int]:
-        enc = tokenizer(
-            texts,
-            add_special_tokens=True,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-            verbose=False,
-        )
-        return [len(ids) for ids in enc["input_ids"]]
-
-    return count, model_max_length(folder)
-
-
 def describe_texts_cmd(
     files: list[Path] | None,
     *,
@@ -165,7 +138,9 @@ def describe_texts_cmd(
 ) -> None:
     """Describe text-classification files (default: the demo set), print, draw the figures."""
     paths = list(files) if files else [demo_texts_path(s) for s in DEMO_SPLITS]
-    counter, max_length = model_text_counter(model) if model else (None, None)
+    counter, max_length = (
+        model_subtoken_counter(model, split_into_words=False) if model else (None, None)
+    )
     desc = describe_texts(
         paths,
         text_column=text_column,

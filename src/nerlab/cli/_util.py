@@ -6,7 +6,8 @@ tables here are drawn from those rows, like the text, Markdown and HTML renderer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -39,6 +40,40 @@ def parse_column(value: str | int) -> int | str:
         return int(value)
     except ValueError:
         return value
+
+
+def model_subtoken_counter(
+    model: str, *, split_into_words: bool
+) -> tuple[Callable[[list[Any]], list[int]], int]:
+    """A sub-token counter from ``model``'s tokenizer, and the model's maximum length: it
+    counts sentences given as word lists (``split_into_words``, NER data) or raw texts
+    (classification data), special tokens included.
+
+    transformers is imported here, only when ``--model`` is given, so that ``nerlab data
+    describe`` without it starts fast and imports neither torch nor transformers.
+
+    Raises:
+        ModelError: the model cannot be resolved.
+    """
+    from transformers import AutoTokenizer
+
+    from nerlab.models import model_max_length, resolve_model
+
+    folder = resolve_model(model)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+
+    def count(inputs: list[Any]) -> list[int]:
+        enc = tokenizer(
+            inputs,
+            is_split_into_words=split_into_words,
+            add_special_tokens=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        return [len(ids) for ids in enc["input_ids"]]
+
+    return count, model_max_length(folder)
 
 
 def render_evaluation(ev: Evaluation, console: Console, name: str = "", digits: int = 4) -> None:

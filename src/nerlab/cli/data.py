@@ -12,9 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from nerlab.cli._describe_texts import choose_task, describe_texts_cmd
-from nerlab.cli._util import parse_column
+from nerlab.cli._util import model_subtoken_counter, parse_column
 from nerlab.data.demo import DEMO_SPLITS, demo_path
-from nerlab.data.describe import Description, SubtokenCounter, describe
+from nerlab.data.describe import Description, describe
 from nerlab.data.textio import TEXT_TASK
 from nerlab.data.writers import convert_file
 from nerlab.errors import ConfigError
@@ -92,36 +92,6 @@ def render(desc: Description, console: Console) -> None:
         console.print(shared)
 
 
-def model_subtoken_counter(model: str) -> tuple[SubtokenCounter, int]:
-    """A sub-token counter from ``model``'s tokenizer, and the model's maximum length.
-
-    transformers is imported here, only when ``--model`` is given, so that ``nerlab data
-    describe`` without it starts fast and imports neither torch nor transformers.
-
-    Raises:
-        ModelError: the model cannot be resolved.
-    """
-    from transformers import AutoTokenizer
-
-    from nerlab.models import model_max_length, resolve_model
-
-    folder = resolve_model(model)
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-
-    def count(sentences: list[list[str]]) -> list[int]:
-        enc = tokenizer(
-            sentences,
-            is_split_into_words=True,
-            add_special_tokens=True,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-            verbose=False,
-        )
-        return [len(ids) for ids in enc["input_ids"]]
-
-    return count, model_max_length(folder)
-
-
 def describe_cmd(
     files: Annotated[
         list[Path] | None,
@@ -181,7 +151,9 @@ def describe_cmd(
             "data; these files hold token-classification (NER) data"
         )
     paths = list(files) if files else [demo_path(s) for s in DEMO_SPLITS]
-    counter, max_length = model_subtoken_counter(model) if model else (None, None)
+    counter, max_length = (
+        model_subtoken_counter(model, split_into_words=True) if model else (None, None)
+    )
     desc = describe(
         paths,
         tag_column=parse_column(tag_column),
