@@ -6,11 +6,10 @@ OUT BATCH EPOCHS (or plain python with the same arguments: one process).
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from typing import Any
 
+from _train_helpers import print_report, rank_report
 from transformers import TrainerCallback
 
 from nerlab.training import train
@@ -49,18 +48,13 @@ def run(model: str, train_file: str, dev_file: str, out: str, batch: int, epochs
         callbacks=[meter],
         **OPTIONS,
     )
-    return {
-        "rank": int(os.environ.get("RANK", "0")),
-        "world": result.stats["world_size"],
-        "steps": result.stats["steps"],
-        "losses": meter.losses,
-    }
+    return {**rank_report(result), "losses": meter.losses}
 
 
 def main() -> None:
     model, train_file, dev_file, out, batch, epochs = sys.argv[1:7]
     report = run(model, train_file, dev_file, out, int(batch), int(epochs))
-    print("RESULT " + json.dumps(report), flush=True)
+    print_report(report)
 
 
 if __name__ == "__main__":

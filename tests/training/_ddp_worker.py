@@ -6,9 +6,9 @@ Usage: python -m torch.distributed.run --nproc_per_node 2 _ddp_worker.py MODEL T
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import sys
+
+from _train_helpers import print_report, rank_report
 
 from nerlab.training import train
 
@@ -31,14 +31,12 @@ def main() -> None:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().numpy().tobytes())
     report = {
-        "rank": int(os.environ["RANK"]),
-        "world": result.stats["world_size"],
-        "steps": result.stats["steps"],
+        **rank_report(result),
         "dev_f1": result.dev.main_score,
         "test_pred": result.test.pred,
         "weights": digest.hexdigest(),
     }
-    print("RESULT " + json.dumps(report), flush=True)
+    print_report(report)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 from nerlab.data.corpus import Corpus, Sentence
 from nerlab.data.demo import load_demo
+
+RESULT = "RESULT "  # the line a DDP worker prints its report on
 
 # A few steps of a tiny random BERT: enough to exercise every stage, not to learn much.
 TINY_OPTIONS = {"epochs": 2, "learning_rate": 2e-3, "batch_size": 16, "warmup_ratio": 0.0}
@@ -40,3 +47,35 @@ def long_sentence(n_words: int = 1500) -> tuple[list[str], list[str]]:
 
 def as_corpus(sentences: list[tuple[list[str], list[str]]]) -> Corpus:
     return Corpus([Sentence(list(w), list(t)) for w, t in sentences])
+
+
+def rank_report(result: Any) -> dict[str, Any]:
+    """The facts every DDP worker reports of its ``train()`` result: its rank (0 when run
+    alone), the world size and the number of optimisation steps."""
+    return {
+        "rank": int(os.environ.get("RANK", "0")),
+        "world": result.stats["world_size"],
+        "steps": result.stats["steps"],
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """A worker's report, as one ``RESULT {json}`` line that :func:`torchrun_reports` reads."""
+    print(RESULT + json.dumps(report), flush=True)
+
+
+def torchrun_reports(worker: str, args: list[str], timeout: int) -> list[dict[str, Any]]:
+    """Run ``tests/training/<worker>`` under torchrun with two CPU processes (one thread each,
+    offline) and return the reports its ranks print; a failed run fails the test with the end
+    of its output."""
+    script = Path(__file__).with_name(worker)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone"]
+    cmd += [str(script), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return [
+        json.loads(line[len(RESULT) :])
+        for line in proc.stdout.splitlines()
+        if line.startswith(RESULT)
+    ]

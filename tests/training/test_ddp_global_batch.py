@@ -4,14 +4,11 @@ loss curve of 1 process x batch 16 (docs/scaling.md), while 1 process x batch 8 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from _ddp_loss_worker import run as run_worker
-from _train_helpers import demo_sentences, write_conll
+from _train_helpers import demo_sentences, torchrun_reports, write_conll
 
 EPOCHS = 4
 TRAIN_SENTENCES = 96  # 6 steps per epoch at a global batch of 16: 24 steps in all
@@ -38,17 +35,8 @@ def test_two_processes_of_8_train_like_one_of_16(tmp_path: Path, tiny_encoder_di
     )
     dev_file = str(write_conll(tmp_path / "dev.conll", demo_sentences("dev", 12)))
 
-    worker = Path(__file__).with_name("_ddp_loss_worker.py")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone"]
-    cmd += [str(worker), model, train_file, dev_file, str(tmp_path / "ddp"), "8", str(EPOCHS)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    reports = [
-        json.loads(line[len("RESULT ") :])
-        for line in proc.stdout.splitlines()
-        if line.startswith("RESULT ")
-    ]
+    args = [model, train_file, dev_file, str(tmp_path / "ddp"), "8", str(EPOCHS)]
+    reports = torchrun_reports("_ddp_loss_worker.py", args, timeout=900)
     ddp = min(reports, key=lambda r: r["rank"])
     one_16 = run_worker(model, train_file, dev_file, str(tmp_path / "one16"), 16, EPOCHS)
     one_8 = run_worker(model, train_file, dev_file, str(tmp_path / "one8"), 8, EPOCHS)

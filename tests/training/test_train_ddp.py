@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from _train_helpers import demo_sentences, write_conll
+from _train_helpers import demo_sentences, torchrun_reports, write_conll
 from safetensors.torch import load_file
 
 
@@ -16,18 +13,8 @@ def test_torchrun_two_processes(tmp_path: Path, tiny_encoder_dir: Path):
     train_file = write_conll(tmp_path / "train.conll", demo_sentences("train", 48))
     dev_file = write_conll(tmp_path / "dev.conll", demo_sentences("dev", 12))
     out = tmp_path / "ddp-model"
-    worker = Path(__file__).with_name("_ddp_worker.py")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-    cmd += ["--standalone", str(worker), str(tiny_encoder_dir), str(train_file)]
-    cmd += [str(dev_file), str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    reports = [
-        json.loads(line[len("RESULT ") :])
-        for line in proc.stdout.splitlines()
-        if line.startswith("RESULT ")
-    ]
+    args = [str(tiny_encoder_dir), str(train_file), str(dev_file), str(out)]
+    reports = torchrun_reports("_ddp_worker.py", args, timeout=600)
     assert sorted(r["rank"] for r in reports) == [0, 1]
     r0, r1 = sorted(reports, key=lambda r: r["rank"])
     assert r0["world"] == r1["world"] == 2
