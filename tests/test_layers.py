@@ -8,7 +8,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "nerlab"
 # Lowest first; a package may import itself and anything before it. The top-level modules
-# errors, config and files may be imported by every layer.
+# errors, config, files and figures may be imported by every layer.
 LAYERS = [
     "data",
     "metrics",
@@ -21,7 +21,7 @@ LAYERS = [
     "integrations",
     "cli",
 ]
-SHARED = {"errors", "config", "files", "__init__", "__main__"}
+SHARED = {"errors", "config", "files", "figures", "__init__", "__main__"}
 
 
 def _imports(path: Path) -> set[str]:

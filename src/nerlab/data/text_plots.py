@@ -1,39 +1,20 @@
 """The figures of ``nerlab data describe --plots`` for text-classification data: the class
 balance per split (bars) and the words per text of each class (box plot).
 
-Drawn with matplotlib's object API on an Agg canvas, as :mod:`nerlab.evaluate.plots` draws
-(that module sits in a higher layer, so the two small helpers are repeated here): no pyplot,
-no backend switch, nothing changed for the rest of the process. matplotlib is imported only
-when a figure is drawn.
+Drawn with matplotlib's object API on an Agg canvas (:mod:`nerlab.figures`, which every layer
+may import, as :mod:`nerlab.evaluate.plots` draws): no pyplot, no backend switch, nothing
+changed for the rest of the process. matplotlib is imported only when a figure is drawn.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nerlab.data.describe_texts import TextDescription
-from nerlab.files import atomic_write, check_output_dir
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from nerlab.figures import new_figure, save
+from nerlab.files import check_output_dir
 
 PLOT_FILES = ("class_balance.png", "words_per_text_by_class.png")
-
-
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    with atomic_write(path, binary=True) as out:
-        fig.savefig(out, format="png")
-    return path
 
 
 def _names(desc: TextDescription) -> list[str]:
@@ -44,7 +25,7 @@ def _names(desc: TextDescription) -> list[str]:
 def plot_class_balance(desc: TextDescription, path: str | Path) -> Path:
     """Share of texts per class, one bar per split in each class group, counts on the bars."""
     n_labels, n_splits = len(desc.labels), len(desc.splits)
-    fig = _figure(max(6.0, 0.9 * n_labels * max(1, n_splits) ** 0.5 + 2), 4.5)
+    fig = new_figure(max(6.0, 0.9 * n_labels * max(1, n_splits) ** 0.5 + 2), 4.5)
     ax = fig.add_subplot()
     width = 0.8 / max(1, n_splits)
     for k, (name, s) in enumerate(zip(_names(desc), desc.splits, strict=True)):
@@ -57,14 +38,14 @@ def plot_class_balance(desc: TextDescription, path: str | Path) -> Path:
     if n_splits > 1:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, Path(path))
+    return save(fig, Path(path))
 
 
 def plot_words_by_class(desc: TextDescription, path: str | Path) -> Path:
     """Words per text of each class, all splits together, as box plots (outliers shown)."""
     data = [[n for s in desc.splits for n in s.words_by_class.get(c, [])] for c in desc.labels]
     keep = [(c, d) for c, d in zip(desc.labels, data, strict=True) if d]
-    fig = _figure(max(6.0, 0.7 * len(keep) + 2), 4.5)
+    fig = new_figure(max(6.0, 0.7 * len(keep) + 2), 4.5)
     ax = fig.add_subplot()
     if keep:
         ax.boxplot([d for _, d in keep], showfliers=True)
@@ -72,7 +53,7 @@ def plot_words_by_class(desc: TextDescription, path: str | Path) -> Path:
     ax.set_ylabel("words per text")
     ax.set_title("words per text by class")
     fig.tight_layout()
-    return _save(fig, Path(path))
+    return save(fig, Path(path))
 
 
 def write_plots(desc: TextDescription, folder: str | Path) -> list[Path]:

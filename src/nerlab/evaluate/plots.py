@@ -1,7 +1,8 @@
 """Figures written next to a model or an evaluation: learning curve and confusion matrix.
 
-Figures are drawn with matplotlib's object API on an Agg canvas: no pyplot, no backend switch,
-nothing changed for the rest of the process (a notebook keeps its own backend).
+Figures are drawn with matplotlib's object API on an Agg canvas (:mod:`nerlab.figures`): no
+pyplot, no backend switch, nothing changed for the rest of the process (a notebook keeps its
+own backend).
 """
 
 from __future__ import annotations
@@ -10,29 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nerlab.figures import new_figure, save
+
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from nerlab.metrics import Confusion
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """A figure on its own Agg canvas (``fig.savefig`` works; no pyplot state involved)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save(fig: Figure, path: Path) -> Path:
-    """Save a figure atomically (a failed write leaves an older file as it was)."""
-    from nerlab.files import atomic_write
-
-    with atomic_write(path, binary=True) as out:
-        fig.savefig(out, format="png")
-    return path
 
 
 def plot_learning_curve(

@@ -1,7 +1,7 @@
 """The analysis charts: F1 per bucket, error kinds per type, probe drops (matplotlib, no pyplot).
 
-Each function returns a figure drawn with :func:`nerlab.evaluate.plots.new_figure`; the caller
-saves it (:func:`png_bytes` for embedding in HTML, :func:`nerlab.evaluate.plots.save` for a
+Each function returns a figure drawn with :func:`nerlab.figures.new_figure`; the caller
+saves it (:func:`png_bytes` for embedding in HTML, :func:`nerlab.figures.save` for a
 file), so nothing touches matplotlib's global state.
 """
 
@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nerlab.evaluate.plots import new_figure
+from nerlab.figures import new_figure
 from nerlab.metrics.partial import KIND_NAMES, KINDS
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nerlab.evaluate.plots import new_figure, save
+from nerlab.figures import new_figure, save
 
 # One sequential colour map per panel, as in the notebook (cycled past six classes).
 _CMAPS = ("Greys", "Blues", "Oranges", "Reds", "Purples", "Greens", "YlOrBr", "PuRd", "BuGn")

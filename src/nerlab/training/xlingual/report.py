@@ -1,7 +1,7 @@
 """The score matrix of a cross-lingual run: JSON, CSV, a heat map and the ``--sizes`` curve.
 
 Rows are what a model was trained on (the cells), columns the test languages. The figures use
-matplotlib's object API on an Agg canvas (:func:`nerlab.evaluate.plots.new_figure`).
+matplotlib's object API on an Agg canvas (:func:`nerlab.figures.new_figure`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nerlab.evaluate.plots import new_figure, save
+from nerlab.figures import new_figure, save
 from nerlab.files import write_text_atomic
 
 
