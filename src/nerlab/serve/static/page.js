@@ -51,18 +51,37 @@ async function api(path, body) {
   return data;
 }
 
+// A label in its colour (the legend, the tables).
+function chip(label) {
+  const el = document.createElement("span");
+  const [bg, border] = colour(label);
+  el.className = "chip";
+  el.style.setProperty("--c", bg);
+  el.style.setProperty("--b", border);
+  el.textContent = label;
+  return el;
+}
+
+// The box of one document in the output panel, headed by its file name when there is one.
+function docBox(className, name) {
+  const doc = document.createElement("div");
+  doc.className = className;
+  if (name !== null) {
+    const head = document.createElement("span");
+    head.className = "doc-name";
+    head.textContent = name;
+    doc.append(head);
+  }
+  return doc;
+}
+
 function renderLegend() {
   const legend = $("legend");
   legend.replaceChildren();
   for (const type of state.types) {
-    const [bg, border] = PALETTE[state.types.indexOf(type) % PALETTE.length];
-    const chip = document.createElement("span");
-    chip.className = "chip";
-    chip.dataset.label = type;
-    chip.style.setProperty("--c", bg);
-    chip.style.setProperty("--b", border);
-    chip.textContent = type;
-    legend.append(chip);
+    const el = chip(type);
+    el.dataset.label = type;
+    legend.append(el);
   }
 }
 
@@ -135,27 +154,14 @@ function render(texts, results, names) {
   body.replaceChildren();
   let n = 0;
   results.forEach((result, i) => {
-    const doc = document.createElement("div");
-    doc.className = "doc";
-    if (names) {
-      const name = document.createElement("span");
-      name.className = "doc-name";
-      name.textContent = names[i];
-      doc.append(name);
-    }
+    const doc = docBox("doc", names ? names[i] : null);
     doc.append(highlight(texts[i], result.entities));
     out.append(doc);
     for (const ent of result.entities) {
       const row = document.createElement("tr");
-      const chip = document.createElement("span");
-      const [bg, border] = colour(ent.label);
-      chip.className = "chip";
-      chip.style.setProperty("--c", bg);
-      chip.style.setProperty("--b", border);
-      chip.textContent = ent.label;
       cell(row, ++n, "num");
       cell(row, ent.text);
-      cell(row, chip);
+      cell(row, chip(ent.label));
       cell(row, ent.start, "num");
       cell(row, ent.end, "num");
       cell(row, ent.score.toFixed(3), "num");
@@ -220,14 +226,7 @@ function renderClasses(texts, results, names) {
   out.replaceChildren();
   body.replaceChildren();
   results.forEach((result, i) => {
-    const doc = document.createElement("div");
-    doc.className = "doc classified";
-    if (names) {
-      const name = document.createElement("span");
-      name.className = "doc-name";
-      name.textContent = names[i];
-      doc.append(name);
-    }
+    const doc = docBox("doc classified", names ? names[i] : null);
     const text = document.createElement("p");
     text.className = "doc-text";
     text.textContent = texts[i];
@@ -236,13 +235,7 @@ function renderClasses(texts, results, names) {
     const row = document.createElement("tr");
     const chips = document.createElement("span");
     for (const label of result.labels.length ? result.labels : [result.label]) {
-      const chip = document.createElement("span");
-      const [bg, border] = colour(label);
-      chip.className = "chip";
-      chip.style.setProperty("--c", bg);
-      chip.style.setProperty("--b", border);
-      chip.textContent = label;
-      chips.append(chip);
+      chips.append(chip(label));
     }
     cell(row, i + 1, "num");
     cell(row, texts[i]);
