@@ -218,15 +218,33 @@ def _runner(settings: ServeSettings, batcher: Batcher, metrics: ServeMetrics) ->
     return run
 
 
+Handler = Callable[..., Awaitable[Response]]
+
+
+def _model_route(
+    app: FastAPI, path: str, response_model: type[Any], summary: str
+) -> Callable[[Handler], Handler]:
+    """The decorator of a model route: ``POST path``, its answer's schema, and the errors every
+    model route may answer (auth, limits, a full server, a failed model)."""
+    return app.post(
+        path,
+        response_model=response_model,
+        responses=_error_responses(401, 413, 422, 429, 503),
+        summary=summary,
+    )
+
+
+def _answer(settings: ServeSettings, results: list[dict[str, Any]]) -> JSONResponse:
+    """A model route's answer: the model's name and one result per input, in input order."""
+    return JSONResponse({"model": settings.model_name, "results": results})
+
+
 def _add_entities_route(app: FastAPI, settings: ServeSettings, run: Runner) -> None:
     """``POST /v1/entities``: check, admit (or 429), queue, await, answer."""
 
-    @app.post(
-        "/v1/entities",
-        response_model=EntitiesResponse,
-        responses=_error_responses(401, 413, 422, 429, 503),
-        summary="Entities in raw texts, or tags and entities of pre-split words",
-    )
+    summary = "Entities in raw texts, or tags and entities of pre-split words"
+
+    @_model_route(app, "/v1/entities", EntitiesResponse, summary)
     async def entities(body: EntitiesRequest) -> Response:
         """Give ``texts`` (raw strings) or ``words`` (one list of words per sentence).
 
@@ -236,19 +254,15 @@ def _add_entities_route(app: FastAPI, settings: ServeSettings, run: Runner) -> N
         """
         kind, items = _inputs(body, settings.max_texts)
         tagged = await run(kind, items, body.aggregation, body.mode)
-        results = [_result(t, kind) for t in tagged]
-        return JSONResponse({"model": settings.model_name, "results": results})
+        return _answer(settings, [_result(t, kind) for t in tagged])
 
 
 def _add_classify_route(app: FastAPI, settings: ServeSettings, run: Runner) -> None:
     """``POST /v1/classify``: the classes of texts, batched like ``/v1/entities``."""
 
-    @app.post(
-        "/v1/classify",
-        response_model=ClassifyResponse,
-        responses=_error_responses(401, 413, 422, 429, 503),
-        summary="The classes of raw texts, with every class's probability",
-    )
+    summary = "The classes of raw texts, with every class's probability"
+
+    @_model_route(app, "/v1/classify", ClassifyResponse, summary)
     async def classify(body: ClassifyRequest) -> Response:
         """Give ``texts``; each gets its most probable class (``label``, ``score``), its
         predicted classes (``labels``: several, or none, for a multi-label model) and
@@ -256,8 +270,7 @@ def _add_classify_route(app: FastAPI, settings: ServeSettings, run: Runner) -> N
         """
         _check_count("texts", body.texts, settings.max_texts)
         found = await run("classify", body.texts)
-        results = [_top(c, body.top_k) for c in found]
-        return JSONResponse({"model": settings.model_name, "results": results})
+        return _answer(settings, [_top(c, body.top_k) for c in found])
 
 
 def _top(found: Classification, top_k: int | None) -> dict[str, Any]:
