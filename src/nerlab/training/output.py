@@ -10,6 +10,7 @@ the folder holds anything else. Layout of ``OUT/`` after ``nerlab train`` (built
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import json
 import re
@@ -139,11 +140,13 @@ def check_output(cfg: TrainConfig) -> str | None:
             "nothing left to continue. To train longer, start a new run with a higher --epochs: "
             "add --overwrite to replace this one, or give another --output to keep it"
         )
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     diff = {
         k: (previous.get(k), v)
         for k, v in cfg.identity().items()
         if k != "output"
-        if previous.get(k) != v
+        # A setting added after the run was started is not a change if it keeps its default.
+        if previous.get(k, defaults.get(k)) != v
     }
     if diff:
         listing = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in sorted(diff.items()))
