@@ -259,3 +259,21 @@ def test_a_text_of_many_sentences_is_tagged_sentence_by_sentence(predictor: Pred
     assert predictor.tag_texts([text])[0].tags == tags * (len(text) // len(sentence))
     for e in found:
         assert text[e["start"] : e["end"]] == e["text"]
+
+
+def test_device_auto_picks_cuda_only_where_torch_sees_a_gpu(tagger_dir: Path, monkeypatch) -> None:
+    """The same code runs on CUDA when present: ``device="auto"`` (the default) follows
+    ``torch.cuda.is_available()``; an ONNX model always runs on ONNX Runtime's CPU provider."""
+    import torch
+
+    from nerlab.inference.predictor import auto_device
+
+    assert auto_device() == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert auto_device() == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert auto_device() == "cpu"
+    p = Predictor.load(tagger_dir, precision="fp32")  # default device: auto -> cpu here
+    assert p.predict_words([["Angela", "Merkel"]]) == Predictor.load(
+        tagger_dir, precision="fp32", device="cpu"
+    ).predict_words([["Angela", "Merkel"]])

@@ -147,7 +147,7 @@ class Predictor:
         mode: str = "conlleval",
         decoding: str | None = None,
         token_budget: int | None = None,
-        device: str = "cpu",
+        device: str = "auto",
         threads: int | None = None,
         pad_to: int | None = None,
         compile: bool = False,
@@ -169,7 +169,8 @@ class Predictor:
             token_budget: upper bound on ``batch size * padded length`` per forward call
                 (default: the one the model was scored with at training time, else 1024 on CPU
                 and 8192 on GPUs: see ``nerlab.models.engine``).
-            device: PyTorch device (``cpu``, ``cuda``, ...).
+            device: PyTorch device: ``auto`` (the default: ``cuda`` where PyTorch sees a GPU,
+                else ``cpu``), ``cpu``, ``cuda``, ``cuda:1``...
             threads: CPU threads for ONNX Runtime (default: one per core). For PyTorch, call
                 ``torch.set_num_threads`` (a process-wide setting) yourself.
             pad_to: pad every batch to exactly this many sub-tokens (static shapes, for
@@ -195,6 +196,10 @@ class Predictor:
         training = meta.training
         if backend == "auto":
             backend = "onnx" if (folder / ONNX_FILE).is_file() else "torch"
+        if backend == "onnx":
+            device = "cpu"  # ONNX Runtime's CPU provider
+        elif device == "auto":
+            device = auto_device()
         if precision is None:
             precision = _recorded_precision(training, device)
         if backend == "onnx":
@@ -544,6 +549,13 @@ def _check_pad_to(pad_to: int | None, max_length: int) -> int | None:
     except ValueError as err:
         raise ConfigError(str(err)) from None
     return pad_to
+
+
+def auto_device() -> str:
+    """``cuda`` where PyTorch sees a GPU, else ``cpu``: the same code runs on either."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _recorded_precision(training: dict[str, Any], device: str) -> str:

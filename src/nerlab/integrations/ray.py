@@ -182,8 +182,6 @@ class NerlabPredictor:
     ):
         from nerlab.inference import Predictor
 
-        if device == "auto":
-            device = _auto_device()
         self.predictor = Predictor.load(
             model,
             precision=precision,
@@ -268,14 +266,6 @@ class NerlabPredictor:
                 "that holds the texts"
             )
         return column
-
-
-def _auto_device() -> str:
-    """``cuda`` where this actor sees a GPU (Ray hides the GPUs it did not assign), else
-    ``cpu``."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _object_array(values: list[Any]) -> np.ndarray:
