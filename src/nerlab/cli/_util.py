@@ -32,6 +32,13 @@ BackendOption = Annotated[
     Literal[BACKENDS],  # type: ignore[valid-type]
     typer.Option(help="auto: onnx if the folder has model.onnx."),
 ]
+DecodingOption = Annotated[
+    Literal["viterbi", "argmax"] | None,
+    typer.Option(
+        help="NER: word tags from the best sequence the tag scheme allows (viterbi, the "
+        "default for entity labels) or each word's best label (argmax)."
+    ),
+]
 
 
 def parse_column(value: str | int) -> int | str:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from nerlab.cli._classification import render_classification
-from nerlab.cli._util import parse_column, render_evaluation
+from nerlab.cli._util import DecodingOption, parse_column, render_evaluation
 from nerlab.models.precision import PRECISION_CHOICES
 
 
@@ -56,13 +56,7 @@ def evaluate_cmd(
     backend: Annotated[
         Literal["auto", "torch", "onnx"], typer.Option(help="auto: onnx if MODEL has model.onnx.")
     ] = "auto",
-    decoding: Annotated[
-        Literal["viterbi", "argmax"] | None,
-        typer.Option(
-            help="NER: word tags from the best sequence the tag scheme allows (viterbi, the "
-            "default for entity labels) or each word's best label (argmax)."
-        ),
-    ] = None,
+    decoding: DecodingOption = None,
     pad_to: Annotated[
         int | None,
         typer.Option(

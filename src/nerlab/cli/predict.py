@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from nerlab.cli._util import BackendOption, PrecisionOption
+from nerlab.cli._util import BackendOption, DecodingOption, PrecisionOption
 from nerlab.errors import ConfigError, DataError, NerlabError
 from nerlab.files import atomic_write, check_output_file
 from nerlab.inference.batch import PredictStats, predict_file, predict_texts
@@ -80,13 +80,7 @@ def predict_command(
         Literal[MODES],  # type: ignore[valid-type]
         typer.Option(help="Entities: conlleval (lenient) or strict."),
     ] = "conlleval",
-    decoding: Annotated[
-        Literal["viterbi", "argmax"] | None,
-        typer.Option(
-            help="NER: word tags from the best sequence the tag scheme allows (viterbi, the "
-            "default for entity labels) or each word's best label (argmax)."
-        ),
-    ] = None,
+    decoding: DecodingOption = None,
     token_budget: Annotated[
         int, typer.Option(help="Max batch x padded length per call (0: 1024 on CPU).")
     ] = 0,
