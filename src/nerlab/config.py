@@ -30,6 +30,11 @@ TEXT_TASK = "text-classification"
 TASK_CHOICES = ("auto", TOKEN_TASK, TEXT_TASK)
 CLASS_WEIGHT_CHOICES = ("none", "balanced")
 LONG_TEXT_CHOICES = ("truncate", "windows")
+FREEZE_CHOICES = ("auto", "yes", "no")
+# auto freezes the word embeddings of encoders with a vocabulary at least this large: the
+# multilingual ones (e5-small and XLM-R: 250k entries, 96M of e5-small's 118M parameters;
+# mBERT: 120k), where the matrix dominates the optimiser's time and memory (docs/accuracy.md).
+AUTO_FREEZE_VOCAB = 100_000
 # Options that only text classification reads, with their defaults.
 TEXT_OPTIONS: dict[str, Any] = {
     "text_column": None,
@@ -146,6 +151,14 @@ class TrainConfig:
     compile: bool = field(
         default=False,
         metadata={"help": "Run the model through torch.compile (pair it with --pad-to)."},
+    )
+    freeze_embeddings: str = field(
+        default="auto",
+        metadata={
+            "help": "Keep the word-embedding matrix fixed (auto: yes for vocabularies of "
+            f"{AUTO_FREEZE_VOCAB:,}+ entries, the multilingual encoders).",
+            "choices": FREEZE_CHOICES,
+        },
     )
     eval_token_budget: int = field(
         default=1024, metadata={"help": "Tokens per forward pass when scoring dev/test."}
@@ -337,6 +350,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "group_by_length": (bool,),
     "pad_to": (int, type(None)),
     "compile": (bool,),
+    "freeze_embeddings": (str,),
     "eval_token_budget": (int,),
     "overwrite": (bool,),
     "resume": (bool,),

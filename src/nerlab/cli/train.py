@@ -125,7 +125,8 @@ def train_cmd(**options: Any) -> None:
         console.print(f"texts over the model's maximum length: {listed}; {how}")
     console.print(
         f"trained {stats['epochs_run']} epochs in {stats['seconds']:.1f} s "
-        f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}); "
+        f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}"
+        f"{', word embeddings frozen' if stats.get('word_embeddings') == 'frozen' else ''}); "
         f"model saved to [bold]{result.output}[/]"
     )
 

@@ -74,6 +74,8 @@ def finish_run(
     model = trainer.model
     stats = run_stats(trainer, output, seconds)
     stats["precision"] = precision_of(trainer.args)
+    embeddings = model.get_input_embeddings().weight
+    stats["word_embeddings"] = "trained" if embeddings.requires_grad else "frozen"
     long_inputs = data.source.get("long_inputs") or {}
     if long_inputs:
         stats["texts_over_max_length"] = {k: r["over_max_length"] for k, r in long_inputs.items()}
