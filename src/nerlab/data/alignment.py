@@ -9,7 +9,11 @@ Training, evaluation and prediction all go through here:
    maximum length. A sentence that fits is one window. A longer one becomes overlapping windows
    cut at word boundaries; each word is *owned* by exactly one window, the one where it has the
    most context on its poorer side, and only that window's prediction is used for it.
-3. :func:`window_labels` gives the training labels of a window (first sub-token labelled, the
+3. With document context (FLERT, Schweter & Akbik 2020), the room a window has left is filled
+   with the sub-tokens of the neighbouring sentences of the same document, up to ``context``
+   a side (:class:`_Context`). They are read, never scored: their word id is ``-1``, as for
+   the special tokens.
+4. :func:`window_labels` gives the training labels of a window (first sub-token labelled, the
    rest ``-100``, or every sub-token with ``B-`` turned into ``I-`` on continuation pieces), and
    :func:`word_scores` maps token scores back to one score vector per word.
 
@@ -39,8 +43,10 @@ class Window:
 
     Attributes:
         sentence: index of the sentence in the list given to :func:`encode_words`.
-        input_ids: token ids, special tokens included (``[CLS] ... [SEP]``).
-        word_ids: per token, the word index in the sentence, ``-1`` for special tokens.
+        input_ids: token ids, special tokens included (``[CLS] ... [SEP]``), and the document
+            context around the sentence's own tokens, if any.
+        word_ids: per token, the word index in the sentence, ``-1`` for special tokens and
+            context tokens.
         first: per token, whether it is the first sub-token of its word.
         owned_words: the words whose prediction comes from this window (ascending).
         owned_pos: the position in ``input_ids`` of the first sub-token of each owned word.
@@ -137,6 +143,9 @@ def encode_words(
     sentences: Sequence[Sequence[str]],
     max_length: int,
     stride: int | None = None,
+    *,
+    documents: Sequence[int] | None = None,
+    context: int = 0,
 ) -> list[Window]:
     """Tokenize pre-split sentences into windows of at most ``max_length`` tokens.
 
@@ -147,9 +156,21 @@ def encode_words(
         max_length: the model's maximum sequence length, special tokens included.
         stride: how many sub-tokens consecutive windows of a long sentence share
             (default: a quarter of the window).
+        documents: the document of each sentence (consecutive sentences with the same value
+            are one document; see :func:`nerlab.data.documents.document_ids`); ``None``: no
+            documents, no context.
+        context: document context: up to this many sub-tokens of the preceding sentences of
+            the same document before the sentence's first window, and of the following ones
+            after its last window, in the room the sentence leaves (its own tokens come first;
+            the room is split fairly between the sides, whole words where they fit). 0: none.
 
     Returns:
         Windows in sentence order; every word of every sentence is owned by exactly one.
+
+    Raises:
+        ModelError: a ``max_length`` or ``stride`` that does not fit.
+        ValueError: a negative ``context``, or ``documents`` of another length than
+            ``sentences``.
     """
     require_fast_tokenizer(tokenizer)
     body = max_length - 2
@@ -158,29 +179,114 @@ def encode_words(
     stride = body // 4 if stride is None else stride
     if not 0 <= stride < body:
         raise ModelError(f"stride must be in [0, {body}), got {stride}")
+    if context < 0:
+        raise ValueError(f"context must be >= 0 sub-tokens, got {context}")
+    if documents is not None and len(documents) != len(sentences):
+        raise ValueError(f"{len(documents)} document ids for {len(sentences)} sentences")
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    encoded = [_arrays(ids, wids) for ids, wids in _subtokens(tokenizer, sentences)]
+    around = _Context(encoded, documents) if context and documents is not None else None
     windows: list[Window] = []
-    for s, (ids, wids) in enumerate(_subtokens(tokenizer, sentences)):
-        ids_a = np.asarray(ids, dtype=np.int64)
-        wids_a = np.asarray(wids, dtype=np.int64)
-        first_a = np.ones(len(wids_a), dtype=bool)
-        first_a[1:] = wids_a[1:] != wids_a[:-1]
+    for s, (ids_a, wids_a, first_a) in enumerate(encoded):
         word_starts = np.flatnonzero(first_a)
         spans = _cuts(word_starts, len(ids_a), body, stride)
         owner = _owners(word_starts, spans)
         for k, (a, b) in enumerate(spans):
             mine = np.flatnonzero(owner == k)
+            own_ids = ids_a[a:b]
+            own_wids = wids_a[a:b]
+            own_first = first_a[a:b]
+            shift = 0
+            if around is not None:
+                room = body - (b - a)
+                left, right = around.tokens(s, room, context, a == 0, b == len(ids_a))
+                shift = len(left)
+                own_ids = np.concatenate((left, own_ids, right))
+                own_wids = np.concatenate(
+                    (np.full(len(left), -1), own_wids, np.full(len(right), -1))
+                )
+                no = np.zeros(len(left), dtype=bool), np.zeros(len(right), dtype=bool)
+                own_first = np.concatenate((no[0], own_first, no[1]))
             windows.append(
                 Window(
                     sentence=s,
-                    input_ids=np.concatenate(([cls_id], ids_a[a:b], [sep_id])),
-                    word_ids=np.concatenate(([-1], wids_a[a:b], [-1])),
-                    first=np.concatenate(([False], first_a[a:b], [False])),
+                    input_ids=np.concatenate(([cls_id], own_ids, [sep_id])),
+                    word_ids=np.concatenate(([-1], own_wids, [-1])),
+                    first=np.concatenate(([False], own_first, [False])),
                     owned_words=mine,
-                    owned_pos=word_starts[mine] - a + 1,
+                    owned_pos=word_starts[mine] - a + 1 + shift,
                 )
             )
     return windows
+
+
+def _arrays(ids: list, wids: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sentence's sub-token ids, word ids and first-of-word flags as arrays."""
+    ids_a = np.asarray(ids, dtype=np.int64)
+    wids_a = np.asarray(wids, dtype=np.int64)
+    first_a = np.ones(len(wids_a), dtype=bool)
+    first_a[1:] = wids_a[1:] != wids_a[:-1]
+    return ids_a, wids_a, first_a
+
+
+class _Context:
+    """The sub-tokens around each sentence in its document (FLERT's context).
+
+    The sentences' sub-tokens are laid end to end in one stream; a sentence's left context is
+    the stream just before it, its right context the stream just after it, both cut at the
+    bounds of its document and at word starts (a neighbour word is cut in the middle only
+    when no word start is in reach, as FLERT always does).
+    """
+
+    def __init__(
+        self, encoded: list[tuple[np.ndarray, np.ndarray, np.ndarray]], documents: Sequence[int]
+    ):
+        sizes = np.asarray([len(ids) for ids, _, _ in encoded], dtype=np.int64)
+        self.offsets = np.concatenate(([0], np.cumsum(sizes)))
+        empty = np.zeros(0, np.int64)
+        self.stream = np.concatenate([ids for ids, _, _ in encoded]) if encoded else empty
+        firsts = [f for _, _, f in encoded]
+        self.word_starts = np.flatnonzero(np.concatenate(firsts)) if encoded else empty
+        docs = np.asarray(documents)
+        new_doc = np.ones(len(docs), dtype=bool)
+        new_doc[1:] = docs[1:] != docs[:-1]
+        run = np.cumsum(new_doc) - 1  # the document run of each sentence
+        run_first = np.flatnonzero(new_doc)
+        run_last = np.append(run_first[1:] - 1, len(docs) - 1)
+        self.doc_start = self.offsets[run_first][run]
+        self.doc_end = self.offsets[run_last + 1][run]
+
+    def tokens(
+        self, s: int, room: int, context: int, first: bool, last: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right context of sentence ``s`` in ``room`` sub-tokens, at most
+        ``context`` a side; the left side only before its first window, the right side only
+        after its last one (a window in the middle of a long sentence has no room anyway)."""
+        start, end = self.offsets[s], self.offsets[s + 1]
+        have_left = min(context, start - self.doc_start[s]) if first else 0
+        have_right = min(context, self.doc_end[s] - end) if last else 0
+        n_left = min(have_left, max(room - have_right, room // 2))
+        lo = self._word_start_in(start - n_left, start - 1)
+        n_right = min(have_right, room - (start - lo))
+        hi = self._word_start_at_or_before(end + n_right, end, self.doc_end[s])
+        return self.stream[lo:start], self.stream[end:hi]
+
+    def _word_start_in(self, pos: int, limit: int) -> int:
+        """The first word start in ``[pos, limit]`` (``pos`` itself if none is)."""
+        k = np.searchsorted(self.word_starts, pos, side="left")
+        if k < len(self.word_starts) and self.word_starts[k] <= limit:
+            return int(self.word_starts[k])
+        return pos
+
+    def _word_start_at_or_before(self, pos: int, floor: int, doc_end: int) -> int:
+        """``pos`` at the end of the document, else the last word start in ``[floor, pos]``
+        (``pos`` itself if there is none past ``floor``)."""
+        if pos >= doc_end:
+            return int(doc_end)
+        k = np.searchsorted(self.word_starts, pos, side="right") - 1
+        if k >= 0 and self.word_starts[k] > floor:
+            return int(self.word_starts[k])
+        return pos
 
 
 def _owners(word_starts: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
