@@ -74,7 +74,7 @@ def test_jsonl_doc_id_groups_consecutive_equal_values(tmp_path: Path):
         '{"text": "f g", "doc_id": "x"}',
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    # no doc_id: a document of its own; "x" again after 7: a new document
+    # a missing doc_id is a value of its own; "x" again after 7: a new document
     assert document_ids(read_jsonl(path)) == [0, 0, 1, 2, 3, 3]
 
 

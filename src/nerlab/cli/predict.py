@@ -109,6 +109,14 @@ def predict_command(
             "--compile", help="Run the PyTorch model through torch.compile (slow first batches)."
         ),
     ] = False,
+    context: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Sub-tokens of document context a side (FLERT; default: as the model was "
+            "trained; 0: none). Documents: CoNLL -DOCSTART-, JSONL doc_id, a text's sentences.",
+        ),
+    ] = None,
 ) -> None:
     """Tag texts, a file (text lines, JSONL with "text", CoNLL) or stdin; a text classifier
     gives each text its label, score and every class's score (--top-k: the K best).
@@ -137,6 +145,7 @@ def predict_command(
         used = {"--text": bool(text), "--shard": shard is not None, "--strict": strict}
         used |= {"--format": format != "jsonl", "--input-format": input_format != "auto"}
         used |= {"--pad-to": pad_to is not None, "--compile": compile}
+        used |= {"--context": context is not None}
         _predict_with_ray(
             model,
             input,
@@ -169,6 +178,7 @@ def predict_command(
         threads=threads or None,
         pad_to=pad_to,
         compile=compile,
+        context=context,
     )
     err = Console(stderr=True)
     with _open_output(output) as out:
@@ -260,6 +270,8 @@ def _summary(err: Console, stats: PredictStats, output: Path | None, task: str) 
     bad = f", {stats.errors} unreadable line(s) skipped" if stats.errors else ""
     found = f"{stats.classified} classified" if task == TEXT_TASK else f"{stats.entities} entities"
     err.print(f"{stats.documents} document(s), {found}{bad}{where}", highlight=False)
+    if stats.context is not None:
+        err.print(stats.context, highlight=False, soft_wrap=True)
 
 
 def _predict_with_ray(

@@ -10,8 +10,8 @@ with the sub-tokens of the neighbouring sentences of the same document
   ``Sentence.extra["docstart"]`` of the next sentence); sentences before the first one form
   a document too.
 - JSONL: a ``doc_id`` field (kept in ``Sentence.extra``); consecutive sentences with the same
-  value are one document, and a sentence without one is a document of its own. A JSONL file
-  written from CoNLL keeps its ``docstart`` fields, which count as in CoNLL.
+  value are one document (a missing value counts as one). A JSONL file written from CoNLL
+  keeps its ``docstart`` fields, which count as in CoNLL.
 
 Example:
     >>> document_ids(read_conll("eng.testb"))[:3]
@@ -27,36 +27,43 @@ from nerlab.data.corpus import Corpus, Sentence
 
 DOC_ID = "doc_id"
 DOCSTART = "docstart"
-NO_DOCUMENTS = (
-    "no documents (CoNLL -DOCSTART- lines or a JSONL doc_id field), so each sentence is read "
-    "on its own, without document context"
-)
+
+
+class DocumentRuns:
+    """Document indices of items given one at a time, as a stream (``nerlab predict`` reads
+    its input so): a new document starts at the first item, at an item that starts one
+    (``-DOCSTART-``) and where the ``doc_id`` changes (a missing one counts as a value, so
+    consecutive sentences without one stay together, as CoNLL sentences between two
+    ``-DOCSTART-`` lines do).
+
+    Attributes:
+        seen: whether any item had a marker (else the input has no documents at all).
+    """
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.key: Any = None
+        self.seen = False
+
+    def add(self, starts: bool, key: Any) -> int:
+        """The document index of the next item, from its ``(starts_document, doc_id)``."""
+        self.seen = self.seen or starts or key is not None
+        if self.index < 0 or starts or key != self.key:
+            self.index += 1
+        self.key = key
+        return self.index
 
 
 def group_documents(markers: Iterable[tuple[bool, Any]]) -> list[int] | None:
-    """Document index per item from its markers ``(starts_document, doc_id)``.
-
-    Items with ``doc_id`` values (not ``None``) are grouped by them: a run of consecutive
-    equal values is one document, an item without one is a document of its own. Otherwise a
-    ``starts_document`` item begins a new document (the items before the first one form
-    document 0). ``None`` when no item has either marker.
+    """Document index per item from its markers ``(starts_document, doc_id)`` (the rule of
+    :class:`DocumentRuns`); ``None`` when no item has a marker.
 
     Returns:
         Non-decreasing indices from 0, one per item; or ``None``.
     """
-    items = list(markers)
-    if any(key is not None for _, key in items):
-        ids: list[int] = []
-        for i, (_, key) in enumerate(items):
-            same = i > 0 and key is not None and items[i - 1][1] == key
-            ids.append(ids[-1] if same else (ids[-1] + 1 if ids else 0))
-        return ids
-    if not any(start for start, _ in items):
-        return None
-    ids = []
-    for i, (start, _) in enumerate(items):
-        ids.append(0 if i == 0 else ids[-1] + bool(start))
-    return ids
+    runs = DocumentRuns()
+    ids = [runs.add(starts, key) for starts, key in markers]
+    return ids if runs.seen else None
 
 
 def sentence_markers(sentence: Sentence) -> tuple[bool, Any]:

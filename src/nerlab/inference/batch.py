@@ -7,6 +7,11 @@ text classifier's get classes (:meth:`Predictor.classify`). A classifier reads t
 document of pre-split words (a JSON ``tokens`` record) is an unreadable line, reported and
 kept in place like the others, and a CoNLL input is refused.
 
+A tagger trained with document context (FLERT) reads each sentence with its neighbours in the
+input's documents (CoNLL ``-DOCSTART-`` lines, a JSONL ``doc_id``; the sentences of one text
+are always one document); chunks then end where a document does, and :class:`PredictStats`
+says what context was read (``context``).
+
 Example:
     >>> predictor = Predictor.load("runs/minilm-conllpp")
     >>> with open("out.jsonl", "w") as out:
@@ -19,8 +24,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
+from nerlab.data.documents import DocumentRuns
 from nerlab.errors import ConfigError, DataError
 from nerlab.inference.documents import Document, Source, open_source
 from nerlab.inference.predictor import Classification, Predictor, Tagged
@@ -32,38 +38,80 @@ CHUNK_DOCUMENTS = 2048
 @dataclass
 class PredictStats:
     """What a run did: documents read, entities found (taggers) or texts classified
-    (classifiers), lines that could not be read."""
+    (classifiers), lines that could not be read, and (a tagger with document context) what
+    context the predictions read, in a sentence for the user (``None`` for other models)."""
 
     documents: int = 0
     entities: int = 0
     errors: int = 0
     classified: int = 0
+    context: str | None = None
 
 
-def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+Chunk = tuple[list[Document], list[int] | None]
+
+
+def _markers(doc: Document) -> tuple[bool, Any]:
+    """A document's ``(starts_document, doc_id)``: a CoNLL ``-DOCSTART-`` line before it, or
+    its JSON record's ``doc_id`` (and ``docstart``, kept by a conversion from CoNLL)."""
+    record = doc.record or {}
+    return bool(doc.docstart or record.get("docstart")), record.get("doc_id")
+
+
+def _chunks(
+    docs: Iterable[Document], size: int, runs: DocumentRuns | None = None
+) -> Iterator[Chunk]:
+    """Chunks of about ``size`` documents, with each one's document index when ``runs``
+    counts them (a model with document context; ``None`` while no marker was seen). Then a
+    chunk ends where a document does, so that every sentence keeps its neighbours; only a
+    document of over four chunks is cut."""
     chunk: list[Document] = []
+    ids: list[int] = []
     for doc in docs:
+        if runs is not None:
+            ids.append(runs.add(*_markers(doc)) if doc.error is None else runs.index)
         chunk.append(doc)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
+        if len(chunk) < size:
+            continue
+        if runs is None or len(chunk) >= 4 * size:
+            yield chunk, _seen(runs, ids)
+            chunk, ids = [], []
+        elif len(ids) > 1 and ids[-1] != ids[-2]:  # the last document starts a new one
+            yield chunk[:-1], _seen(runs, ids[:-1])
+            chunk, ids = chunk[-1:], ids[-1:]
     if chunk:
-        yield chunk
+        yield chunk, _seen(runs, ids)
+
+
+def _seen(runs: DocumentRuns | None, ids: list[int]) -> list[int] | None:
+    return ids if runs is not None and runs.seen else None
 
 
 def _tag_chunk(
-    predictor: Predictor, chunk: list[Document], progress: Callable[[int], None] | None
+    predictor: Predictor,
+    chunk: list[Document],
+    progress: Callable[[int], None] | None,
+    ids: list[int] | None = None,
 ) -> list[Tagged | None]:
-    """Predictions for the readable documents of a chunk (``None`` for the others)."""
+    """Predictions for the readable documents of a chunk (``None`` for the others); ``ids``:
+    each one's document, for a model with document context."""
     texts = [i for i, d in enumerate(chunk) if d.error is None and d.words is None]
     words = [i for i, d in enumerate(chunk) if d.error is None and d.words is not None]
     out: list[Tagged | None] = [None] * len(chunk)
     if texts:
-        tagged = predictor.tag_texts([chunk[i].text or "" for i in texts], progress=progress)
+        tagged = predictor.tag_texts(
+            [chunk[i].text or "" for i in texts],
+            documents=None if ids is None else [ids[i] for i in texts],
+            progress=progress,
+        )
         for i, t in zip(texts, tagged, strict=True):
             out[i] = t
     if words:
-        tagged = predictor.tag_words([chunk[i].words or [] for i in words], progress=progress)
+        tagged = predictor.tag_words(
+            [chunk[i].words or [] for i in words],
+            documents=None if ids is None else [ids[i] for i in words],
+            progress=progress,
+        )
         for i, t in zip(words, tagged, strict=True):
             out[i] = t
     if progress is not None:
@@ -158,18 +206,45 @@ def predict_documents(
     if predictor.task.name == TEXT_TASK:
         documents = _texts_only(documents, where)
     stats = PredictStats()
+    context = getattr(predictor, "context", 0) if predictor.task.name != TEXT_TASK else 0
+    runs = DocumentRuns() if context else None
+    kinds: set[str] = set()
     writer.start()
-    for chunk in _chunks(documents, chunk_documents):
+    for chunk, ids in _chunks(documents, chunk_documents, runs):
         for pos, doc in enumerate(chunk):
             if doc.error is not None and strict:
-                _flush(predictor, chunk[:pos], writer, stats, progress, top_k)
+                _flush(predictor, chunk[:pos], writer, stats, progress, top_k, ids)
                 raise DataError(f"{doc.error} (stopping: --strict)")
         for doc in chunk:
             if doc.error is not None:
                 report(doc.error)
-        _flush(predictor, chunk, writer, stats, progress, top_k)
+            else:
+                kinds.add("text" if doc.words is None else "words")
+        _flush(predictor, chunk, writer, stats, progress, top_k, ids)
     writer.finish()
+    if runs is not None:
+        stats.context = context_summary(context, runs, kinds, where)
     return stats
+
+
+def context_summary(context: int, runs: DocumentRuns, kinds: set[str], where: str) -> str:
+    """What document context the predictions of an input read, for the user."""
+    if runs.seen:
+        return (
+            f"document context: {context} sub-tokens a side, {runs.index + 1} document(s) "
+            f"in {where}"
+        )
+    if "words" in kinds:
+        return (
+            f"the model reads {context} sub-tokens of document context a side, but {where} "
+            "has no documents (CoNLL -DOCSTART- lines or a JSONL doc_id field): each "
+            "sentence was read on its own, without context"
+        )
+    return (
+        f"document context ({context} sub-tokens a side): the sentences of each text were "
+        "read together, each text on its own (JSONL records with a doc_id field are read as "
+        "one document)"
+    )
 
 
 def _flush(
@@ -179,6 +254,7 @@ def _flush(
     stats: PredictStats,
     progress: Callable[[int], None] | None,
     top_k: int | None,
+    ids: list[int] | None = None,
 ) -> None:
     if predictor.task.name == TEXT_TASK:
         for doc, found in zip(
@@ -189,7 +265,7 @@ def _flush(
             stats.errors += doc.error is not None
             stats.classified += found is not None
         return
-    for doc, tagged in zip(chunk, _tag_chunk(predictor, chunk, progress), strict=True):
+    for doc, tagged in zip(chunk, _tag_chunk(predictor, chunk, progress, ids), strict=True):
         writer.write(doc, tagged)
         stats.documents += 1
         stats.errors += doc.error is not None

@@ -18,6 +18,11 @@ token budget, sub-token aggregation), which it feeds with either PyTorch
   (lenient) or ``"strict"``) in one vectorised call per chunk of inputs;
 - inputs are processed in chunks of at most :attr:`Predictor.chunk_words` words, which bounds
   memory on inputs of any size while keeping enough sentences together for length sorting;
+- a model trained with document context (FLERT: ``nerlab train --context N``) reads each
+  sentence with the sub-tokens of its neighbours in the same document, up to
+  :attr:`Predictor.context` a side: the sentences of one raw text are a document, and
+  pre-split sentences carry their documents in ``documents=``; given no documents, a sentence
+  is read on its own (and a model without context always reads it so, as before);
 - a text classifier goes through :func:`nerlab.models.engine.predict_text_logits` (whole texts,
   the same batching; long texts truncated or windowed as the model was trained) and
   :meth:`Predictor.classify` turns probabilities into labels and per-class scores.
@@ -39,8 +44,9 @@ from typing import Any
 import numpy as np
 
 from nerlab.data.alignment import Aggregation
+from nerlab.data.documents import group_documents
 from nerlab.data.words import sentence_starts, split_words
-from nerlab.errors import ConfigError
+from nerlab.errors import ConfigError, ModelError
 from nerlab.inference.onnx import ONNX_FILE
 from nerlab.metrics import MODES
 from nerlab.metrics.constrained import DECODINGS
@@ -95,6 +101,9 @@ class Predictor:
         pad_to: static shapes: every batch padded to exactly this many sub-tokens and windows
             of at most that many (``None``: dynamic padding, each batch to its longest input).
         compiled: whether the PyTorch model runs through ``torch.compile``.
+        context: document context: sub-tokens of the neighbouring sentences of the same
+            document read on each side of a sentence (FLERT; 0: none). :meth:`load` takes the
+            value the model was trained with.
     """
 
     def __init__(
@@ -114,6 +123,7 @@ class Predictor:
         stride: int | None = None,
         pad_to: int | None = None,
         compiled: bool = False,
+        context: int = 0,
     ):
         self.forward = forward
         self.tokenizer = tokenizer
@@ -133,6 +143,7 @@ class Predictor:
         self.stride = stride
         self.pad_to = _check_pad_to(pad_to, meta.max_length)
         self.compiled = compiled
+        self.context = _check_context(context)
         self._decoder = EntityDecoder(meta.labels, meta.scheme)
         self._tagger = self.task.name == _TOKEN_TASK
 
@@ -151,6 +162,7 @@ class Predictor:
         threads: int | None = None,
         pad_to: int | None = None,
         compile: bool = False,
+        context: int | None = None,
     ) -> Predictor:
         """Load a model folder written by ``nerlab train`` or ``nerlab export --onnx``.
 
@@ -179,6 +191,8 @@ class Predictor:
                 static shapes pay on some hardware and cost on other (see docs/scaling.md).
             compile: run the PyTorch model through ``torch.compile`` (graphs are built on the
                 first batches, which are slow; pair it with ``pad_to``).
+            context: document context, sub-tokens a side (FLERT); ``None``: as the model was
+                trained (its ``nerlab_config.json`` ``context``, 0 for other folders).
 
         Raises:
             ModelError: the folder is not a model nerlab can use, or lacks the backend's files
@@ -193,6 +207,12 @@ class Predictor:
             _check_choice("decoding", decoding, DECODINGS)
         meta = read_meta(folder)
         _check_pad_to(pad_to, meta.max_length)
+        context = trained_context(meta) if context is None else _check_context(context)
+        if context and meta.task != _TOKEN_TASK:
+            raise ConfigError(
+                f"context {context}: document context is for token-classification (NER) "
+                f"models; {folder} is a {meta.task} model: drop it"
+            )
         training = meta.training
         if backend == "auto":
             backend = "onnx" if (folder / ONNX_FILE).is_file() else "torch"
@@ -233,6 +253,7 @@ class Predictor:
             stride=training.get("stride"),
             pad_to=pad_to,
             compiled=compile,
+            context=context,
         )
 
     @classmethod
@@ -246,6 +267,7 @@ class Predictor:
         token_budget: int = CPU_TOKEN_BUDGET,
         stride: int | None = None,
         pad_to: int | None = None,
+        context: int = 0,
     ) -> Predictor:
         """A Predictor over a PyTorch model in memory (training scores dev with this).
 
@@ -257,6 +279,7 @@ class Predictor:
             token_budget: tokens per forward call.
             stride: window overlap for long inputs.
             pad_to: pad every batch to exactly this many sub-tokens (static shapes).
+            context: document context, sub-tokens a side (FLERT; 0: none).
         """
         from nerlab.models.engine import torch_forward
 
@@ -269,6 +292,7 @@ class Predictor:
             token_budget=token_budget,
             stride=stride,
             pad_to=pad_to,
+            context=context,
         )
 
     @property
@@ -294,16 +318,29 @@ class Predictor:
         return self.task
 
     def word_scores(
-        self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        *,
+        documents: Sequence[Any] | None = None,
+        progress: Progress | None = None,
     ) -> list[np.ndarray]:
         """Per sentence, the ``(words, labels)`` scores (logits) of every word, in input order.
 
         Empty sentences get a ``(0, labels)`` array. This is what evaluation and analysis use.
         Token-classification models only.
+
+        Args:
+            sentences: pre-split words per sentence.
+            documents: the document of each sentence (any values: consecutive sentences with
+                equal values are one document, ``None`` a sentence on its own; see
+                :func:`nerlab.data.documents.document_ids`); a model with :attr:`context`
+                reads each sentence with its neighbours in the document. ``None``: no context.
+            progress: called with the number of sentences finished, as they finish.
         """
         self._require_tagger("word_scores")
         if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
             raise ConfigError("word_scores() takes a list of sentences, each a list of words")
+        docs = self._documents(documents, len(sentences))
         n_labels = len(self.meta.labels)
         out: list[np.ndarray] = [np.zeros((0, n_labels), np.float32) for _ in sentences]
         nonempty = [i for i, s in enumerate(sentences) if len(s)]
@@ -320,6 +357,8 @@ class Predictor:
             stride=self.stride,
             progress=progress,
             pad_to=self.pad_to,
+            documents=None if docs is None else [docs[i] for i in nonempty],
+            context=self.context,
         )
         for i, scores in zip(nonempty, logits, strict=True):
             out[i] = scores
@@ -341,9 +380,16 @@ class Predictor:
         return [t.entities for t in self.tag_texts(texts, progress=progress)]
 
     def predict_words(
-        self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        *,
+        documents: Sequence[Any] | None = None,
+        progress: Progress | None = None,
     ) -> list[list[str]]:
         """One predicted tag per word of each pre-split sentence, in input order.
+
+        ``documents``: the document of each sentence, for a model with document context (see
+        :meth:`word_scores`).
 
         Example:
             >>> predictor.predict_words([["EU", "rejects", "German", "call"]])
@@ -352,30 +398,54 @@ class Predictor:
         self._require_tagger("predict_words")
         if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
             raise ConfigError("predict_words() takes a list of sentences, each a list of words")
+        docs = self._documents(documents, len(sentences))
         tags: list[list[str]] = []
-        for chunk in self._chunks([len(s) for s in sentences]):
-            ids, _ = self._word_predictions([sentences[i] for i in chunk], progress)
+        for chunk in self._chunks([len(s) for s in sentences], docs):
+            ids, _ = self._word_predictions(
+                [sentences[i] for i in chunk], progress, _pick(docs, chunk)
+            )
             tags.extend(self._decoder.tags(a) for a in ids)
         return tags
 
-    def tag_texts(self, texts: Sequence[str], *, progress: Progress | None = None) -> list[Tagged]:
-        """Words, tags and entities of each raw text (what :meth:`predict` returns, and more)."""
+    def tag_texts(
+        self,
+        texts: Sequence[str],
+        *,
+        documents: Sequence[Any] | None = None,
+        progress: Progress | None = None,
+    ) -> list[Tagged]:
+        """Words, tags and entities of each raw text (what :meth:`predict` returns, and more).
+
+        A text is cut into sentences, each predicted on its own; with document context, the
+        sentences of a text are one document (``documents``: the document of each text, when
+        consecutive texts belong together, such as the sentences of an article one a line).
+        """
         self._require_tagger("tag_texts")
         if isinstance(texts, str):
             raise ConfigError("predict() takes a list of texts; wrap a single text as [text]")
+        docs = self._documents(documents, len(texts))
         out: list[Tagged] = []
-        for chunk in self._chunks([len(t) // 4 + 1 for t in texts]):
+        for chunk in self._chunks([len(t) // 4 + 1 for t in texts], docs):
             spans = [split_words(texts[i]) for i in chunk]
-            out.extend(self._tagged([texts[i] for i in chunk], spans, progress, raw=True))
+            chunk_docs = _pick(docs, chunk)
+            out.extend(
+                self._tagged([texts[i] for i in chunk], spans, progress, raw=True, docs=chunk_docs)
+            )
         return out
 
     def tag_words(
-        self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        *,
+        documents: Sequence[Any] | None = None,
+        progress: Progress | None = None,
     ) -> list[Tagged]:
-        """Like :meth:`tag_texts` for pre-split words; ``text`` is the words joined by spaces."""
+        """Like :meth:`tag_texts` for pre-split words; ``text`` is the words joined by spaces.
+        ``documents``: the document of each sentence (see :meth:`word_scores`)."""
         self._require_tagger("tag_words")
+        docs = self._documents(documents, len(sentences))
         out: list[Tagged] = []
-        for chunk in self._chunks([len(s) for s in sentences]):
+        for chunk in self._chunks([len(s) for s in sentences], docs):
             texts, spans = [], []
             for i in chunk:
                 ends = np.cumsum([len(w) + 1 for w in sentences[i]]) - 1
@@ -383,7 +453,7 @@ class Predictor:
                     [(w, int(e) - len(w), int(e)) for w, e in zip(sentences[i], ends, strict=True)]
                 )
                 texts.append(" ".join(sentences[i]))
-            out.extend(self._tagged(texts, spans, progress))
+            out.extend(self._tagged(texts, spans, progress, docs=_pick(docs, chunk)))
         return out
 
     def text_scores(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
@@ -462,10 +532,11 @@ class Predictor:
         progress: Progress | None,
         *,
         raw: bool = False,
+        docs: list[int] | None = None,
     ) -> list[Tagged]:
         words = [[w for w, _, _ in s] for s in spans]
         if not raw:
-            ids, probs = self._word_predictions(words, progress)
+            ids, probs = self._word_predictions(words, progress, docs)
             return tagged(self._decoder, texts, spans, ids, probs, self.mode)
         # A raw text may hold many sentences: each is predicted on its own, as the model was
         # trained on single sentences. Run together in one long window, a tagger trained on
@@ -478,8 +549,14 @@ class Predictor:
             cuts = [0, *sentence_starts(ws, spaced), len(ws)]
             pieces += [ws[a:b] for a, b in itertools.pairwise(cuts)]
             counts.append(len(cuts) - 1)
+        # With document context, a text's sentences are one document (or the texts' own
+        # documents, when given): each is read with its neighbours, as the model was trained.
+        piece_docs = None
+        if self.context:
+            owners = range(len(counts)) if docs is None else docs
+            piece_docs = [d for d, n in zip(owners, counts, strict=True) for _ in range(n)]
         piece_ids, piece_probs = self._word_predictions(
-            pieces, _scaled(progress, len(pieces), len(words))
+            pieces, _scaled(progress, len(pieces), len(words)), piece_docs
         )
         ends = np.cumsum(counts).tolist()
         starts = [0, *ends[:-1]]
@@ -487,12 +564,19 @@ class Predictor:
         probs = [np.concatenate(piece_probs[a:b]) for a, b in zip(starts, ends, strict=True)]
         return tagged(self._decoder, texts, spans, ids, probs, self.mode)
 
-    def _chunks(self, sizes: Sequence[int]) -> Iterator[list[int]]:
-        """Consecutive groups of input indices holding about :attr:`chunk_words` words each."""
+    def _chunks(self, sizes: Sequence[int], docs: list[int] | None = None) -> Iterator[list[int]]:
+        """Consecutive groups of input indices holding about :attr:`chunk_words` words each.
+
+        With documents (``docs``), a group ends where a document does, so every sentence keeps
+        its neighbours; only a document of over four times :attr:`chunk_words` words is cut.
+        """
         chunk: list[int] = []
         total = 0
         for i, size in enumerate(sizes):
-            if chunk and total + size > self.chunk_words:
+            full = total + size > self.chunk_words
+            if docs is not None and full and docs[i] == docs[i - 1]:
+                full = total + size > 4 * self.chunk_words
+            if chunk and full:
                 yield chunk
                 chunk, total = [], 0
             chunk.append(i)
@@ -501,11 +585,14 @@ class Predictor:
             yield chunk
 
     def _word_predictions(
-        self, sentences: Sequence[Sequence[str]], progress: Progress | None
+        self,
+        sentences: Sequence[Sequence[str]],
+        progress: Progress | None,
+        docs: list[int] | None = None,
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per sentence, the label id (decoded as :attr:`decoding` says) and its softmax
         probability for every word."""
-        scores = self.word_scores(sentences, progress=progress)
+        scores = self.word_scores(sentences, documents=docs, progress=progress)
         sizes = [len(s) for s in sentences]
         n_labels = len(self.meta.labels)
         flat = np.concatenate(scores) if scores else np.zeros((0, n_labels))
@@ -520,6 +607,47 @@ class Predictor:
         probs = (chosen / exp.sum(axis=1)).astype(np.float32)
         cuts = np.cumsum(sizes)[:-1]
         return np.split(ids, cuts), np.split(probs, cuts)
+
+    def _documents(self, documents: Sequence[Any] | None, n: int) -> list[int] | None:
+        """Document indices (consecutive runs of equal values) for a model with context;
+        ``None`` when there is no context to read (none given, or a model without it)."""
+        if documents is None:
+            return None
+        if isinstance(documents, str) or len(documents) != n:
+            got = "a string" if isinstance(documents, str) else f"{len(documents)} values"
+            raise ConfigError(f"documents must give one document per input ({n}), got {got}")
+        if not self.context:
+            return None
+        return group_documents((False, d) for d in documents)
+
+
+def _pick(docs: list[int] | None, chunk: list[int]) -> list[int] | None:
+    return None if docs is None else [docs[i] for i in chunk]
+
+
+def trained_context(meta: ModelMeta) -> int:
+    """The document context a saved model was trained with (``context`` in its
+    ``nerlab_config.json``; 0 when absent).
+
+    Raises:
+        ModelError: a recorded value that is not a whole number >= 0.
+    """
+    value = meta.extra.get("context", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ModelError(
+            f"nerlab_config.json: 'context' must be a whole number of sub-tokens >= 0, not "
+            f"{value!r}; the model folder is damaged or was edited by hand"
+        )
+    return value
+
+
+def _check_context(context: int) -> int:
+    if isinstance(context, bool) or not isinstance(context, int) or context < 0:
+        raise ConfigError(
+            f"context must be a whole number of sub-tokens >= 0 (0: no document context), "
+            f"not {context!r}"
+        )
+    return context
 
 
 def _scaled(progress: Progress | None, parts: int, whole: int) -> Progress | None:

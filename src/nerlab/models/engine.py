@@ -134,6 +134,8 @@ def predict_word_logits(
     stride: int | None = None,
     progress: Callable[[int], None] | None = None,
     pad_to: int | None = None,
+    documents: Sequence[int] | None = None,
+    context: int = 0,
 ) -> list[np.ndarray]:
     """Scores for every word of every sentence, in input order.
 
@@ -149,12 +151,17 @@ def predict_word_logits(
         progress: called with the number of sentences finished after each batch.
         pad_to: static shapes: every batch padded to exactly this many sub-tokens, and windows
             of at most ``pad_to`` (``<= max_length``; ``None``: each batch padded to its longest).
+        documents: the document of each sentence, for document context (``None``: none).
+        context: sub-tokens of the neighbouring sentences of the same document read on each
+            side of a sentence (FLERT; see :func:`~nerlab.data.alignment.encode_words`).
 
     Returns:
         One float32 array of shape ``(len(sentence), num_labels)`` per sentence.
     """
     max_length = check_pad_to(pad_to, max_length)
-    windows = encode_words(tokenizer, sentences, max_length, stride)
+    windows = encode_words(
+        tokenizer, sentences, max_length, stride, documents=documents, context=context
+    )
     pending = np.bincount([w.sentence for w in windows], minlength=len(sentences))
     results: list[np.ndarray | None] = [None] * len(sentences)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
