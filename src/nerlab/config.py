@@ -152,6 +152,13 @@ class TrainConfig:
         default=False,
         metadata={"help": "Run the model through torch.compile (pair it with --pad-to)."},
     )
+    context: int = field(
+        default=0,
+        metadata={
+            "help": "Sub-tokens of the neighbouring sentences of the same document added on "
+            "each side of a window (FLERT; 0: none, 64 is the paper's)."
+        },
+    )
     freeze_embeddings: str = field(
         default="auto",
         metadata={
@@ -261,6 +268,10 @@ class TrainConfig:
             raise ConfigError(f"train_limit must be >= 1, got {self.train_limit}")
         if self.stride is not None and self.stride < 0:
             raise ConfigError(f"stride must be >= 0, got {self.stride}")
+        if self.context < 0:
+            raise ConfigError(
+                f"context must be >= 0 sub-tokens (0: no document context), got {self.context}"
+            )
         if self.train is None and (self.dev is not None or self.test is not None):
             raise ConfigError("dev/test data given without training data: add --train FILE")
         if self.overwrite and self.resume:
@@ -275,7 +286,8 @@ class TrainConfig:
     def token_options_given(self) -> list[str]:
         """The token-classification options set to something other than their default."""
         given = ["tag_column"] if self.tag_column != -1 else []
-        return given + (["label_all_subtokens"] if self.label_all_subtokens else [])
+        given += ["label_all_subtokens"] if self.label_all_subtokens else []
+        return given + (["context"] if self.context else [])
 
     def _check_task_options(self) -> None:
         """Options of one task given with the other task forced: an error, never ignored."""
@@ -350,6 +362,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "group_by_length": (bool,),
     "pad_to": (int, type(None)),
     "compile": (bool,),
+    "context": (int,),
     "freeze_embeddings": (str,),
     "eval_token_budget": (int,),
     "overwrite": (bool,),

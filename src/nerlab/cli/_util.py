@@ -107,6 +107,9 @@ def render_evaluation(ev: Evaluation, console: Console, name: str = "", digits: 
     if ev.tags is not None:
         console.print(rows_table(f"{prefix}per-tag scores", ev.tags.rows(), "tag", digits))
     console.print(f"{escape(prefix)}token accuracy: {ev.accuracy:.{digits}f}")
+    if line := ev.context_line():
+        style = "yellow" if ev.context_note else "default"
+        console.print(f"{escape(prefix)}[{style}]{escape(line)}[/]")
     if ev.confusion is not None:
         cm = ev.confusion
         table = Table(

@@ -64,6 +64,14 @@ def evaluate_cmd(
             "for compiled graphs and accelerators; on CPU dynamic padding is usually faster)."
         ),
     ] = None,
+    context: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="NER: sub-tokens of document context a side (FLERT; default: as the model "
+            "was trained; 0: none). Used where DATA has documents (-DOCSTART-, JSONL doc_id).",
+        ),
+    ] = None,
     predictions: Annotated[
         Path | None,
         typer.Option(
@@ -99,6 +107,7 @@ def evaluate_cmd(
         predictions=predictions,
         report_dir=report_dir,
         pad_to=pad_to,
+        context=context,
     )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))

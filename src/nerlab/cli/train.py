@@ -123,6 +123,8 @@ def train_cmd(**options: Any) -> None:
             else "truncated (--long-text windows reads them whole)"
         )
         console.print(f"texts over the model's maximum length: {listed}; {how}")
+    if stats.get("context_note"):
+        console.print(f"[yellow]note:[/] {escape(stats['context_note'])}")
     console.print(
         f"trained {stats['epochs_run']} epochs in {stats['seconds']:.1f} s "
         f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}"

@@ -140,6 +140,7 @@ def evaluate(
     report_dir: str | Path | None = None,
     progress: Progress | None = None,
     pad_to: int | None = None,
+    context: int | None = None,
 ) -> Result:
     """Evaluate a saved model on a labelled file.
 
@@ -170,6 +171,10 @@ def evaluate(
         pad_to: pad every batch to exactly this many sub-tokens (static shapes; see
             :meth:`Predictor.load`). Ignored when ``model`` is a loaded Predictor (set its
             ``pad_to``).
+        context: a tagger's document context, sub-tokens a side (FLERT); ``None``: as the
+            model was trained. Used where the data has documents (CoNLL ``-DOCSTART-`` lines,
+            JSONL ``doc_id``); the result's ``context`` and ``context_note`` say what was
+            used. Ignored when ``model`` is a loaded Predictor (set its ``context``).
 
     Returns:
         A ``TaggingEvaluation`` (taggers) or a ``ClassificationEvaluation`` (text classifiers).
@@ -196,6 +201,7 @@ def evaluate(
             token_budget=token_budget,
             decoding=decoding,
             pad_to=pad_to,
+            context=context,
         )
     text_options = {"text_column": text_column, "label_column": label_column}
     text_options |= {"label_sep": label_sep}

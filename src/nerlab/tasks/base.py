@@ -45,7 +45,9 @@ class Evaluation(Protocol):
 
 
 class WordModel(Protocol):
-    """What a token task needs from a loaded model (the Predictor provides it)."""
+    """What a token task needs from a loaded model (the Predictor provides it). A model with
+    document context (a ``context`` attribute > 0) also takes ``documents=``, the document of
+    each sentence."""
 
     meta: ModelMeta
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from nerlab.config import TEXT_TASK, TOKEN_TASK, TrainConfig
 from nerlab.data.corpus import Corpus
+from nerlab.data.documents import count_documents, document_ids
 from nerlab.data.labels import LabelSet
 from nerlab.data.texts import TextCorpus
 from nerlab.errors import ConfigError, DataError
@@ -101,10 +102,28 @@ def load_token_data(cfg: TrainConfig) -> TrainData:
         if corpus is not None:
             task.check_labelled(corpus)
     source["tag_column"] = cfg.tag_column
-    source["sentences"] = {
-        name: len(c) for name, c in (("train", train), ("dev", dev), ("test", test)) if c
-    }
-    return TrainData(train, dev, test, task, source)
+    splits = (("train", train), ("dev", dev), ("test", test))
+    source["sentences"] = {name: len(c) for name, c in splits if c}
+    data = TrainData(train, dev, test, task, source)
+    if cfg.context:
+        _document_context(data, cfg.context)
+    return data
+
+
+def _document_context(data: TrainData, context: int) -> None:
+    """Count each split's documents (``source["documents"]``) and set the run's context: the
+    one asked for, or none, with a note, when the training data has no documents."""
+    splits = (("train", data.train), ("dev", data.dev), ("test", data.test))
+    counts = {name: count_documents(document_ids(c)) for name, c in splits if c is not None}
+    data.source["documents"] = counts
+    if counts["train"]:
+        data.context = context
+        return
+    data.context_note = (
+        f"--context {context} asked, but the training data ({data.train.path or 'demo'}) has "
+        "no documents (CoNLL -DOCSTART- lines or a JSONL doc_id field): trained without "
+        "document context"
+    )
 
 
 def _check_train(train: Corpus) -> None:

@@ -79,6 +79,10 @@ def finish_run(
     long_inputs = data.source.get("long_inputs") or {}
     if long_inputs:
         stats["texts_over_max_length"] = {k: r["over_max_length"] for k, r in long_inputs.items()}
+    if cfg.context:
+        stats["context"] = data.context
+    if data.context_note:
+        stats["context_note"] = data.context_note
     data.task.calibrate(predictor_for(model, data, base, cfg, trainer.args), data.dev)
     dev = test = None
     if data.dev is not None:
@@ -106,6 +110,7 @@ def save_run(
     extra: dict[str, Any] = {"nerlab_version": nerlab.__version__}
     if isinstance(data.task, TokenClassification):
         extra["label_all_subtokens"] = cfg.label_all_subtokens
+        extra["context"] = data.context  # evaluate and predict read with it by default
     extra |= {"data": data.source, "training": training, "stats": result.stats, "scores": scores}
     meta = model_meta(data, base, extra)
     save_meta(out, meta)

@@ -129,6 +129,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
         base.max_length,
         stride=cfg.stride,
         label_all_subtokens=cfg.label_all_subtokens,
+        context=data.context,
     )
     scorer = None
     if data.dev is not None:

@@ -18,13 +18,21 @@ from nerlab.tasks.base import TaskCorpus
 @dataclass
 class TrainData:
     """The corpora of a run (sentences or texts, as the task reads), its task and where the
-    data came from."""
+    data came from.
+
+    Attributes:
+        context: the document context the run trains and scores with, in sub-tokens a side
+            (``--context``, or 0 when the training data has no documents).
+        context_note: why a ``--context`` asked for is not used (no documents), else ``None``.
+    """
 
     train: TaskCorpus
     dev: TaskCorpus | None
     test: TaskCorpus | None
     task: Task
     source: dict[str, Any]
+    context: int = 0
+    context_note: str | None = None
 
 
 @dataclass
@@ -86,6 +94,7 @@ def predictor_for(model: Any, data: TrainData, base: BaseModel, cfg: TrainConfig
         token_budget=cfg.eval_token_budget,
         stride=cfg.stride,
         pad_to=cfg.pad_to,
+        context=data.context,
     )
 
 

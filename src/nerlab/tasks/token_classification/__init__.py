@@ -14,13 +14,18 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nerlab.data.corpus import Corpus
+from nerlab.data.documents import document_ids
 from nerlab.data.labels import LabelSet
 from nerlab.errors import ConfigError, LabelError
 from nerlab.metrics.constrained import DECODINGS, constrained_ids
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks.base import Progress, Task, WordModel
 from nerlab.tasks.token_classification.decoding import Entity, EntityDecoder, Tagged, tagged
-from nerlab.tasks.token_classification.evaluation import TaggingEvaluation, evaluate_tags
+from nerlab.tasks.token_classification.evaluation import (
+    TaggingEvaluation,
+    evaluate_tags,
+    no_documents_note,
+)
 
 __all__ = [
     "Entity",
@@ -99,12 +104,25 @@ class TokenClassification(Task):
         self, model: WordModel, corpus: Corpus, *, progress: Progress | None = None
     ) -> TaggingEvaluation:
         """Predict every word of ``corpus`` (decoded as the model decodes: its ``decoding``,
-        Viterbi for span labels by default) and score it."""
-        scores = model.word_scores(corpus.words, progress=progress)
+        Viterbi for span labels by default) and score it.
+
+        A model with document context (its ``context``) reads each sentence with its
+        neighbours in the corpus's documents; a corpus without documents is scored one
+        sentence at a time, and the result says so (``context_note``)."""
+        context = int(getattr(model, "context", 0) or 0)
+        documents = document_ids(corpus) if context else None
+        if documents is None:
+            scores = model.word_scores(corpus.words, progress=progress)
+        else:
+            scores = model.word_scores(corpus.words, documents=documents, progress=progress)
         decoding = getattr(model, "decoding", self.default_decoding)
         labels = self.labels
         pred = [[labels[i] for i in ids] for ids in self.decode(scores, decoding)]
-        return evaluate_tags([list(t) for t in corpus.tags], pred, self.scheme)
+        result = evaluate_tags([list(t) for t in corpus.tags], pred, self.scheme)
+        result.context = context if documents is not None else 0
+        if context and documents is None:
+            result.context_note = no_documents_note(context, corpus.path)
+        return result
 
     @property
     def default_decoding(self) -> str:

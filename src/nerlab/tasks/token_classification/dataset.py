@@ -3,8 +3,10 @@ the collator.
 
 Long sentences are never truncated: :func:`nerlab.data.alignment.encode_words` cuts them into
 overlapping windows and every window is a training example (its words are labelled with the
-context that window has). Batches are padded only to their longest window (dynamic padding),
-or to a fixed width with ``pad_to`` (static shapes).
+context that window has). With document context (``context``, FLERT), each window also reads
+the sub-tokens of the neighbouring sentences of its document, labelled ``-100``. Batches are
+padded only to their longest window (dynamic padding), or to a fixed width with ``pad_to``
+(static shapes).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 
 from nerlab.data.alignment import IGNORE_INDEX, encode_words, window_labels
 from nerlab.data.corpus import Corpus
+from nerlab.data.documents import document_ids
 from nerlab.models.engine import pad_batch
 
 
@@ -64,6 +67,7 @@ def build_dataset(
     *,
     stride: int | None = None,
     label_all_subtokens: bool = False,
+    context: int = 0,
 ) -> WindowDataset:
     """Turn a labelled corpus into training windows.
 
@@ -75,13 +79,19 @@ def build_dataset(
         stride: sub-tokens shared by consecutive windows of a long sentence.
         label_all_subtokens: label continuation pieces too (``B-`` -> ``I-``); otherwise they
             get ``-100``, like the special tokens.
+        context: document context: up to this many sub-tokens of the neighbouring sentences of
+            the same document on each side (:func:`nerlab.data.documents.document_ids`; a
+            corpus without documents gets none).
 
     Returns:
         One item per window (a sentence that fits the model is one window).
     """
     label2id = {lab: i for i, lab in enumerate(labels)}
     continuation = continuation_map(labels) if label_all_subtokens else None
-    windows = encode_words(tokenizer, corpus.words, max_length, stride)
+    documents = document_ids(corpus) if context else None
+    windows = encode_words(
+        tokenizer, corpus.words, max_length, stride, documents=documents, context=context
+    )
     word_labels = [[label2id[t] for t in s.tags] for s in corpus.sentences]
     items = [
         {

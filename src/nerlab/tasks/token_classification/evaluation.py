@@ -39,6 +39,10 @@ class TaggingEvaluation:
         entity: entity reports by mode (``conlleval``, ``strict``); span labels only.
         tags: per-tag report; plain tags only.
         confusion: confusion matrix of entity types; span labels only.
+        context: document context the words were predicted with, in sub-tokens a side
+            (0: one sentence at a time).
+        context_note: why a model with document context read the data without it (the data
+            has no documents), else ``None``.
     """
 
     gold: list[list[str]]
@@ -48,6 +52,8 @@ class TaggingEvaluation:
     entity: dict[str, EntityReport] | None = None
     tags: TagReport | None = None
     confusion: Confusion | None = None
+    context: int = 0
+    context_note: str | None = None
 
     @property
     def primary_metric(self) -> str:
@@ -79,18 +85,41 @@ class TaggingEvaluation:
             out["tags"] = self.tags.to_dict()
         if self.confusion is not None:
             out["confusion"] = self.confusion.to_dict()
+        if self.context or self.context_note:
+            out["context"] = self.context
+        if self.context_note:
+            out["context_note"] = self.context_note
         return out
 
     def format(self, digits: int = 4) -> str:
         """The reports as plain text."""
         n_words = sum(map(len, self.gold))
         parts = [f"{len(self.gold)} sentences, {n_words} words"]
+        if line := self.context_line():
+            parts[0] += f"\n{line}"
         if self.entity is not None:
             for mode, rep in self.entity.items():
                 parts.append(f"entity scores, {mode} mode:\n{rep.format(digits)}")
         if self.tags is not None:
             parts.append(f"per-tag scores:\n{self.tags.format(digits)}")
         return "\n\n".join(parts)
+
+    def context_line(self) -> str | None:
+        """What a user should read about document context (``None`` for a model without)."""
+        if self.context_note:
+            return self.context_note
+        if self.context:
+            return f"document context: {self.context} sub-tokens a side"
+        return None
+
+
+def no_documents_note(context: int, path: str | None) -> str:
+    """Why a model trained with document context read ``path`` one sentence at a time."""
+    return (
+        f"the model reads {context} sub-tokens of document context a side, but "
+        f"{path or 'the data'} has no documents (CoNLL -DOCSTART- lines or a JSONL doc_id "
+        "field): each sentence was read on its own, without context"
+    )
 
 
 def evaluate_tags(
