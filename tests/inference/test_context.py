@@ -226,3 +226,23 @@ def test_a_model_without_context_prints_nothing_new(tagger_dir: Path, tmp_path: 
     src = _conll(tmp_path / "in.conll", docstart=True)
     code, _, err = run(["predict", tagger_dir, src], capsys)
     assert code == 0 and "context" not in err
+
+
+def test_analyze_reads_the_documents_as_evaluate_does(ctx: Predictor, tmp_path: Path):
+    from nerlab.evaluate.analysis import analyze
+
+    kept = [s for s in SENTENCES if s]
+    tagged = [[f"{w} O" for w in s] for s in kept]
+    lines: list[str] = []
+    for i, rows in enumerate(tagged):
+        lines += (["-DOCSTART- -X- -X- O", ""] if i in (0, 3) else []) + rows + [""]
+    src = tmp_path / "gold.conll"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = analyze(ctx, src)
+    assert result.evaluation.pred == ctx.predict_words(kept, documents=[0, 0, 0, 1, 1])
+    assert not any("document context" in n for n in result.notes)
+    plain = tmp_path / "plain.conll"
+    plain.write_text("\n".join(r for rows in tagged for r in [*rows, ""]) + "\n", "utf-8")
+    result = analyze(ctx, plain)
+    assert result.evaluation.pred == ctx.predict_words(kept)
+    assert any("has no documents" in n for n in result.notes)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nerlab.data.documents import document_ids
 from nerlab.errors import ConfigError
 from nerlab.evaluate.analysis.buckets import TrainLexicon, bucket_tables, oov_shares
 from nerlab.evaluate.analysis.labels import Loaded, check_and_map, load_labelled, map_tags
@@ -35,6 +36,7 @@ from nerlab.metrics.partial import Entity, entity_kinds, report_from_entities
 from nerlab.metrics.partial import sentence_entities as decode_all
 from nerlab.models.saved import model_files
 from nerlab.tasks.token_classification import evaluate_tags
+from nerlab.tasks.token_classification.evaluation import no_documents_note
 
 Progress = Callable[[int], None]
 
@@ -65,11 +67,15 @@ def load_train(
 
 
 def predict(
-    predictor: Predictor, words: list[list[str]], mapping: dict[str, str], progress: Progress | None
+    predictor: Predictor,
+    words: list[list[str]],
+    mapping: dict[str, str],
+    progress: Progress | None,
+    documents: list[int] | None = None,
 ) -> tuple[list[np.ndarray], list[list[str]]]:
     """Word scores and the predicted tags (decoded as the predictor decodes, then ``mapping``),
-    as evaluation does it."""
-    scores = predictor.word_scores(words, progress=progress)
+    as evaluation does it (``documents``: each sentence's, for a model with document context)."""
+    scores = predictor.word_scores(words, documents=documents, progress=progress)
     labels = predictor.labels
     ids = predictor.task.decode(scores, predictor.decoding)  # type: ignore[attr-defined]
     pred = [[labels[i] for i in s] for s in ids]
@@ -156,7 +162,9 @@ def build_analysis(
     """Predict DATA once and derive every table (what :func:`analyze` does after loading)."""
     words = loaded.corpus.words
     gold = [list(t) for t in loaded.corpus.tags]
-    scores, pred = predict(predictor, words, mapping, progress)
+    # A model with document context reads DATA's documents, as nerlab evaluate does.
+    documents = document_ids(loaded.corpus) if predictor.context else None
+    scores, pred = predict(predictor, words, mapping, progress, documents)
     label2id = {lab: i for i, lab in enumerate(predictor.labels)}
     losses = word_losses(scores, [np.array([label2id[t] for t in g], dtype=np.int64) for g in gold])
     gold_ents, pred_ents, gold_kinds, pred_kinds = _entities(gold, pred)
@@ -182,8 +190,13 @@ def build_analysis(
         loss_by_word=group_losses([w for s in words for w in s], flat_loss, top_words),
         loss_by_label=group_losses([t for g in gold for t in g], flat_loss),
         buckets=buckets,
-        notes=list(loaded.notes),
+        notes=list(loaded.notes) + context_notes(predictor.context, documents, loaded.corpus.path),
     )
+
+
+def context_notes(context: int, documents: list[int] | None, path: str | None) -> list[str]:
+    """The note of a model with document context on data without documents (else none)."""
+    return [no_documents_note(context, path)] if context and documents is None else []
 
 
 def analyze(
