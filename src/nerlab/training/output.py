@@ -25,10 +25,6 @@ from nerlab.files import check_output_dir, write_text_atomic
 from nerlab.models.saved import NERLAB_CONFIG, WEIGHT_FILES
 
 RUN_FILE = "nerlab_run.json"
-# Settings added to TrainConfig whose default changes what a run does, with the value that
-# matches what runs started before them did (``auto`` freezes e5-small's embeddings; older
-# runs trained them, and their checkpoints hold AdamW state for them).
-BEHAVIOUR_BEFORE: dict[str, Any] = {"freeze_embeddings": "no"}
 CHECKPOINTS = "checkpoints"
 METRICS_FILE = "metrics.jsonl"
 CURVE_FILE = "learning_curve.png"
@@ -145,12 +141,6 @@ def check_output(cfg: TrainConfig) -> str | None:
             "add --overwrite to replace this one, or give another --output to keep it"
         )
     defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-    for key, before in BEHAVIOUR_BEFORE.items():
-        # A run started before this setting existed continues as it was started.
-        if key not in previous:
-            previous[key] = before
-            if getattr(cfg, key) == defaults[key]:
-                setattr(cfg, key, before)
     diff = {
         k: (previous.get(k), v)
         for k, v in cfg.identity().items()

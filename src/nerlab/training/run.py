@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nerlab.config import AUTO_FREEZE_VOCAB, TrainConfig
+from nerlab.config import TrainConfig
 from nerlab.models.quiet import quiet_transformers
 from nerlab.tasks import Task
 from nerlab.training import output as out_dir
@@ -195,17 +195,13 @@ def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
     return model
 
 
-def freeze_word_embeddings(model: Any, mode: str) -> bool:
-    """Keep the word-embedding matrix fixed when ``mode`` says so; whether it is now frozen.
+def freeze_word_embeddings(model: Any, freeze: bool) -> None:
+    """Keep the word-embedding matrix fixed (or trainable) as ``freeze`` says.
 
-    ``auto`` freezes it for vocabularies of :data:`~nerlab.config.AUTO_FREEZE_VOCAB` entries or
-    more. A frozen matrix gets no gradient and no AdamW state (the trainer builds the optimiser
-    from the parameters that require one); position and type embeddings still train.
+    A frozen matrix gets no gradient and no AdamW state (the trainer builds the optimiser from
+    the parameters that require one); position and type embeddings still train.
     """
-    weight = model.get_input_embeddings().weight
-    freeze = mode == "yes" or (mode == "auto" and weight.shape[0] >= AUTO_FREEZE_VOCAB)
-    weight.requires_grad_(not freeze)
-    return freeze
+    model.get_input_embeddings().weight.requires_grad_(not freeze)
 
 
 def prepare(cfg: TrainConfig) -> tuple[str | None, str]:
