@@ -6,7 +6,7 @@ flags, run one after the other in this process's children; for each: training sa
 checkpoint, dev and test scores (entity micro F1 in conlleval mode, or accuracy for texts).
 
     python bench/train_levers.py --model e5-small-multilingual --train-limit 2000 \\
-        --variant frozen="--freeze-embeddings yes" --variant trained="--freeze-embeddings no"
+        --variant trained="" --variant frozen="--freeze-embeddings"
     python bench/train_levers.py --model minilm-l6 --train-limit 4000 \\
         --variant plain="" --variant context64="--context 64"
 
