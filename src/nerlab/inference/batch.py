@@ -31,6 +31,7 @@ from nerlab.errors import ConfigError, DataError
 from nerlab.inference.documents import Document, Source, open_source
 from nerlab.inference.predictor import Classification, Predictor, Tagged
 from nerlab.inference.render import TEXT_TASK, Writer, make_writer
+from nerlab.tasks.token_classification.evaluation import no_documents_note
 
 CHUNK_DOCUMENTS = 2048
 
@@ -235,11 +236,7 @@ def context_summary(context: int, runs: DocumentRuns, kinds: set[str], where: st
             f"in {where}"
         )
     if "words" in kinds:
-        return (
-            f"the model reads {context} sub-tokens of document context a side, but {where} "
-            "has no documents (CoNLL -DOCSTART- lines or a JSONL doc_id field): each "
-            "sentence was read on its own, without context"
-        )
+        return no_documents_note(context, where)
     return (
         f"document context ({context} sub-tokens a side): the sentences of each text were "
         "read together, each text on its own (JSONL records with a doc_id field are read as "

@@ -45,16 +45,19 @@ class Evaluation(Protocol):
 
 
 class WordModel(Protocol):
-    """What a token task needs from a loaded model (the Predictor provides it). A model with
-    document context (a ``context`` attribute > 0) also takes ``documents=``, the document of
-    each sentence."""
+    """What a token task needs from a loaded model (the Predictor provides it)."""
 
     meta: ModelMeta
 
     def word_scores(
-        self, sentences: Sequence[Sequence[str]], *, progress: Progress | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        *,
+        documents: Sequence[Any] | None = None,
+        progress: Progress | None = None,
     ) -> list[np.ndarray]:
-        """Per sentence, a ``(words, labels)`` array of scores (logits)."""
+        """Per sentence, a ``(words, labels)`` array of scores (logits); ``documents``: the
+        document of each sentence, read by a model with document context (``None``: none)."""
         ...
 
 

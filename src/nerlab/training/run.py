@@ -213,18 +213,13 @@ def prepare(cfg: TrainConfig) -> tuple[str | None, str]:
     Raises:
         ConfigError: the output folder cannot be used as asked. ModelError: an unknown model.
     """
+    from nerlab.inference.predictor import auto_device
     from nerlab.models import resolve_model
     from nerlab.models.precision import resolve_precision
 
-    resolve_precision(cfg.precision, _device())
+    resolve_precision(cfg.precision, auto_device())
     resume_from = out_dir.check_output(cfg)
     return resume_from, str(resolve_model(cfg.model))
-
-
-def _device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def train(
@@ -251,6 +246,7 @@ def train(
         >>> result.dev.main_score
         >>> train(train="emotion/train.txt", dev="emotion/val.txt", output="runs/emotion")
     """
+    from nerlab.inference.predictor import auto_device
     from nerlab.models.precision import resolve_precision
     from nerlab.training.finish import finish_run
 
@@ -261,7 +257,7 @@ def train(
         data = load_data(cfg)
         base = load_base(cfg, folder)
         record_lengths(data, base.tokenizer, base.max_length)
-        precision = resolve_precision(cfg.precision, _device())
+        precision = resolve_precision(cfg.precision, auto_device())
         args = training_arguments(cfg, precision, data)
         trainer = build_trainer(cfg, args, data, base)  # the model loads before any file is made
         _barrier()

@@ -111,10 +111,7 @@ class TokenClassification(Task):
         sentence at a time, and the result says so (``context_note``)."""
         context = int(getattr(model, "context", 0) or 0)
         documents = document_ids(corpus) if context else None
-        if documents is None:
-            scores = model.word_scores(corpus.words, progress=progress)
-        else:
-            scores = model.word_scores(corpus.words, documents=documents, progress=progress)
+        scores = model.word_scores(corpus.words, documents=documents, progress=progress)
         decoding = getattr(model, "decoding", self.default_decoding)
         labels = self.labels
         pred = [[labels[i] for i in ids] for ids in self.decode(scores, decoding)]
