@@ -30,6 +30,7 @@ TEXT_TASK = "text-classification"
 TASK_CHOICES = ("auto", TOKEN_TASK, TEXT_TASK)
 CLASS_WEIGHT_CHOICES = ("none", "balanced")
 LONG_TEXT_CHOICES = ("truncate", "windows")
+HEAD_CHOICES = ("linear", "crf")
 # Options that only text classification reads, with their defaults.
 TEXT_OPTIONS: dict[str, Any] = {
     "text_column": None,
@@ -152,6 +153,14 @@ class TrainConfig:
         metadata={
             "help": "Sub-tokens of the neighbouring sentences of the same document added on "
             "each side of a window (FLERT; 0: none, 64 is the paper's)."
+        },
+    )
+    head: str = field(
+        default="linear",
+        metadata={
+            "help": "Token classification: linear (softmax per word) or crf (a linear-chain "
+            "CRF over the words: learned tag transitions, trained and decoded jointly).",
+            "choices": HEAD_CHOICES,
         },
     )
     freeze_embeddings: bool = field(
@@ -282,6 +291,7 @@ class TrainConfig:
         """The token-classification options set to something other than their default."""
         given = ["tag_column"] if self.tag_column != -1 else []
         given += ["label_all_subtokens"] if self.label_all_subtokens else []
+        given += ["head"] if self.head != "linear" else []
         return given + (["context"] if self.context else [])
 
     def _check_task_options(self) -> None:

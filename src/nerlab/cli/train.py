@@ -123,12 +123,14 @@ def train_cmd(**options: Any) -> None:
             else "truncated (--long-text windows reads them whole)"
         )
         console.print(f"texts over the model's maximum length: {listed}; {how}")
-    if stats.get("context_note"):
-        console.print(f"[yellow]note:[/] {escape(stats['context_note'])}")
+    for key in ("context_note", "head_note"):
+        if stats.get(key):
+            console.print(f"[yellow]note:[/] {escape(stats[key])}")
     console.print(
         f"trained {stats['epochs_run']} epochs in {stats['seconds']:.1f} s "
         f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}"
-        f"{', word embeddings frozen' if stats.get('word_embeddings') == 'frozen' else ''}); "
+        f"{', word embeddings frozen' if stats.get('word_embeddings') == 'frozen' else ''}"
+        f"{', CRF head' if stats.get('head') == 'crf' else ''}); "
         f"model saved to [bold]{result.output}[/]"
     )
 

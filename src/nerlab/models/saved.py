@@ -266,6 +266,13 @@ def _check_meta(meta: ModelMeta, path: Path, config_labels: list[str] | None) ->
         if not isinstance(meta.extra.get(key) or {}, dict):
             raise bad(f"{key!r} must be a JSON object, not {meta.extra[key]!r}")
     _check_training(meta.training, bad)
+    if meta.extra.get("crf") is not None:
+        from nerlab.metrics.constrained import Learned
+
+        try:
+            Learned.from_json(meta.extra["crf"], len(labels))
+        except ValueError as exc:
+            raise bad(str(exc)) from None
     if meta.task == TEXT_TASK:
         _check_classifier(meta, bad)
 

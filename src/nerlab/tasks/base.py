@@ -150,6 +150,19 @@ class Task(ABC):
             )
         return None
 
+    def head_loss(self, model: Any, head: str) -> Callable[..., Any] | None:
+        """Set up the head ``head`` on ``model`` and return its training loss (``None``: the
+        head's own). Only ``linear`` exists by default.
+
+        Raises:
+            ConfigError: a head the task does not have.
+        """
+        if head != "linear":
+            raise ConfigError(
+                f"head {head!r} is for token classification; a {self.name} run takes head 'linear'"
+            )
+        return None
+
     def calibrate(self, model: Any, dev: Any | None) -> None:
         """Choose the task's decision settings on dev once training is over (default: none;
         a multi-label classifier picks its per-label thresholds)."""

@@ -26,6 +26,7 @@ from nerlab.training.state import (
     BaseModel,
     TrainData,
     TrainResult,
+    head_extra,
     model_meta,
     precision_of,
     predictor_for,
@@ -83,6 +84,13 @@ def finish_run(
         stats["context"] = data.context
     if data.context_note:
         stats["context_note"] = data.context_note
+    if cfg.head != "linear":
+        stats["head"] = cfg.head
+        if getattr(data.task, "scheme", None) is None:
+            stats["head_note"] = (
+                "the tags have no B-/I- scheme (POS-like), so the CRF learns its transitions "
+                "without the IOB2 constraints"
+            )
     data.task.calibrate(predictor_for(model, data, base, cfg, trainer.args), data.dev)
     dev = test = None
     if data.dev is not None:
@@ -111,6 +119,7 @@ def save_run(
     if isinstance(data.task, TokenClassification):
         extra["label_all_subtokens"] = cfg.label_all_subtokens
         extra["context"] = data.context  # evaluate and predict read with it by default
+        extra |= head_extra(trainer.model)  # a CRF's scores, read by decoding
     extra |= {"data": data.source, "training": training, "stats": result.stats, "scores": scores}
     meta = model_meta(data, base, extra)
     save_meta(out, meta)
@@ -166,6 +175,7 @@ def run_card(
         f"Trained with nerlab {nerlab.__version__}. Load it with "
         f'`transformers.pipeline("{task.name}", model=THIS_FOLDER)` or score it with '
         "`nerlab evaluate THIS_FOLDER DATA`.",
+        *_head_lines(result.stats),
         "",
         "## Data",
         "",
@@ -204,6 +214,18 @@ def run_card(
     body = "\n".join(lines) + "\n"
     card = ModelCard.from_template(card_data, template_str=_TEMPLATE, body=body)
     return str(card.content)
+
+
+def _head_lines(stats: dict[str, Any]) -> list[str]:
+    """What a CRF head means for users of the folder (transformers alone ignores it)."""
+    if stats.get("head") != "crf":
+        return []
+    return [
+        "",
+        "It has a CRF head: its learned transition scores are in `nerlab_config.json` "
+        '(`"crf"`), and nerlab decodes with them (Viterbi). transformers alone does not read '
+        "them: its pipeline takes the best tag of each word on its own.",
+    ]
 
 
 def _data_notes(src: dict[str, Any], task: Any) -> list[str]:

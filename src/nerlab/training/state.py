@@ -77,6 +77,15 @@ def model_meta(data: TrainData, base: BaseModel, extra: dict[str, Any] | None = 
     return data.task.meta(base.max_length, base.name, extra or {})
 
 
+def head_extra(model: Any) -> dict[str, Any]:
+    """What a model's head adds to its metadata: a CRF's learned scores (``"crf"``), which
+    decoding reads; nothing for a plain head."""
+    from nerlab.tasks.token_classification.crf import crf_of
+
+    crf = crf_of(model)
+    return {"crf": crf.to_json()} if crf is not None else {}
+
+
 def precision_of(args: Any) -> str:
     """The precision a run trains (and scores) in."""
     return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
@@ -89,7 +98,7 @@ def predictor_for(model: Any, data: TrainData, base: BaseModel, cfg: TrainConfig
     return Predictor.from_model(
         model,
         base.tokenizer,
-        model_meta(data, base),
+        model_meta(data, base, head_extra(model)),
         precision=precision_of(args),
         token_budget=cfg.eval_token_budget,
         stride=cfg.stride,

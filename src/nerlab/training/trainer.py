@@ -10,6 +10,8 @@ The only things changed from the stock Trainer are the two a task needs:
   the best-metric bookkeeping.
 - :meth:`TaskTrainer.training_step` feeds the loss of each step to a :class:`LossMeter` that
   the callbacks read.
+- :meth:`TaskTrainer.create_optimizer` gives a CRF head's scores (``--head crf``) their own
+  parameter group with a larger learning rate.
 
 Everything else (AdamW, linear warm-up/decay, length-grouped sampling, mixed precision,
 gradient accumulation, checkpoints, resuming, DDP) is the stock Trainer's.
@@ -78,6 +80,29 @@ class TaskTrainer(Trainer):
         loss = super().training_step(model, inputs, num_items_in_batch)
         self.meter.add(float(loss) * self.current_gradient_accumulation_steps)
         return loss
+
+    def create_optimizer(self, model: Any = None) -> Any:
+        """The stock AdamW, with a CRF head's scores in a group of their own at
+        :data:`~nerlab.tasks.token_classification.crf.CRF_LR_FACTOR` times the learning rate
+        and no weight decay."""
+        from nerlab.tasks.token_classification.crf import CRF_LR_FACTOR, crf_of
+
+        optimizer = super().create_optimizer(model)
+        crf = crf_of(self.model if model is None else model)
+        if crf is None or getattr(self, "_crf_group", False):
+            return optimizer
+        own = {id(p) for p in crf.parameters()}
+        for group in optimizer.param_groups:
+            group["params"] = [p for p in group["params"] if id(p) not in own]
+        optimizer.add_param_group(
+            {
+                "params": list(crf.parameters()),
+                "lr": self.args.learning_rate * CRF_LR_FACTOR,
+                "weight_decay": 0.0,
+            }
+        )
+        self._crf_group = True
+        return optimizer
 
     def evaluation_loop(
         self,

@@ -16,8 +16,8 @@ import numpy as np
 from nerlab.data.corpus import Corpus
 from nerlab.data.documents import document_ids
 from nerlab.data.labels import LabelSet
-from nerlab.errors import ConfigError, LabelError
-from nerlab.metrics.constrained import DECODINGS, constrained_ids
+from nerlab.errors import ConfigError, LabelError, ModelError
+from nerlab.metrics.constrained import DECODINGS, Learned, constrained_ids
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks.base import Progress, Task, WordModel
 from nerlab.tasks.token_classification.decoding import Entity, EntityDecoder, Tagged, tagged
@@ -43,18 +43,34 @@ class TokenClassification(Task):
 
     Args:
         label_set: the labels (from the training corpus, or a saved model's).
+        crf: the learned scores of a CRF head (``None``: a plain softmax head); decoding adds
+            them to the scheme's constraints.
     """
 
     name: ClassVar[str] = "token-classification"
     head_suffix: ClassVar[str] = "ForTokenClassification"
 
-    def __init__(self, label_set: LabelSet):
+    def __init__(self, label_set: LabelSet, crf: Learned | None = None):
         self.label_set = label_set
+        self.crf = crf
 
     @classmethod
     def from_meta(cls, meta: ModelMeta) -> TokenClassification:
-        """The task of a saved model."""
-        return cls(LabelSet.from_labels(meta.labels, meta.scheme))
+        """The task of a saved model (with its CRF scores, ``"crf"``, if it has a CRF head).
+
+        Raises:
+            ModelError: CRF scores that do not fit the labels.
+        """
+        crf = None
+        if meta.extra.get("crf") is not None:
+            try:
+                crf = Learned.from_json(meta.extra["crf"], len(meta.labels))
+            except ValueError as exc:
+                raise ModelError(
+                    f"nerlab_config.json: {exc}; the model folder is damaged or was edited by "
+                    "hand: copy it again or train it again"
+                ) from None
+        return cls(LabelSet.from_labels(meta.labels, meta.scheme), crf)
 
     @property
     def labels(self) -> list[str]:
@@ -123,21 +139,36 @@ class TokenClassification(Task):
 
     @property
     def default_decoding(self) -> str:
-        """``viterbi`` for span labels (no ``I-X`` after ``O`` or ``B-Y``), else ``argmax``.
+        """``viterbi`` for span labels (no ``I-X`` after ``O`` or ``B-Y``) and for a CRF head,
+        else ``argmax``.
 
         Measured on CoNLL++ with MiniLM (docs/accuracy.md): test F1 0.823 -> 0.845 (conlleval)
         and 0.841 -> 0.845 (strict), at about 0.5 ms per sentence.
         """
-        return "viterbi" if self.scheme else "argmax"
+        return "viterbi" if self.scheme or self.crf is not None else "argmax"
 
     def decode(self, scores: Sequence[np.ndarray], decoding: str) -> list[np.ndarray]:
         """Label ids per word of each sentence: the argmax, or the best sequence the scheme
-        allows (:func:`nerlab.metrics.constrained.constrained_ids`)."""
+        allows, scored with the CRF's transitions where the model has a CRF head
+        (:func:`nerlab.metrics.constrained.constrained_ids`)."""
         if decoding not in DECODINGS:
             raise ConfigError(f"unknown decoding {decoding!r}; allowed: {', '.join(DECODINGS)}")
-        if decoding == "viterbi" and self.scheme:
-            return constrained_ids(scores, self.labels)
+        if decoding == "viterbi" and (self.scheme or self.crf is not None):
+            return constrained_ids(
+                scores, self.labels, learned=self.crf, constrain=self.scheme is not None
+            )
         return [s.argmax(-1) if len(s) else np.zeros(0, dtype=np.int64) for s in scores]
+
+    def head_loss(self, model: Any, head: str) -> Callable[..., Any] | None:
+        """``crf``: attach a CRF to ``model`` and return its loss (``linear``: ``None``, the
+        head's own cross-entropy). Plain tags (POS) get a CRF without the IOB2 constraints."""
+        if head == "linear":
+            return None
+        if head != "crf":
+            return super().head_loss(model, head)
+        from nerlab.tasks.token_classification.crf import attach_crf, crf_loss
+
+        return crf_loss(attach_crf(model, len(self.labels)))
 
     def meta(self, max_length: int, base_model: str | None, extra: dict[str, Any]) -> ModelMeta:
         return ModelMeta(

@@ -1,0 +1,216 @@
+"""``nerlab train --head crf``: a linear-chain CRF over the words, trained with the encoder,
+saved in the model folder, and decoded with its learned transitions by every consumer of the
+model (PyTorch and ONNX); plain tags get an unconstrained CRF, text classification refuses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _train_helpers import TINY_OPTIONS, demo_sentences, write_conll
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from _cli import run
+from nerlab.config import TrainConfig
+from nerlab.errors import ConfigError, ModelError
+from nerlab.inference import Predictor
+from nerlab.metrics.constrained import Learned, constrained_ids
+from nerlab.tasks.token_classification.crf import CRF_LR_FACTOR, crf_of
+from nerlab.training import TrainResult, train
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("crf-data")
+    return {
+        "train": str(write_conll(folder / "train.conll", demo_sentences("train", 40))),
+        "dev": str(write_conll(folder / "dev.conll", demo_sentences("dev", 12))),
+        "test": str(write_conll(folder / "test.conll", demo_sentences("test", 12))),
+    }
+
+
+class _GroupSpy(TrainerCallback):
+    """Records the optimiser's parameter groups (learning rate, size) when training starts."""
+
+    def __init__(self) -> None:
+        self.groups: list[dict[str, Any]] = []
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        opt = kwargs["optimizer"]
+        self.groups = [
+            {"lr": g.get("initial_lr", g["lr"]), "n": sum(p.numel() for p in g["params"])}
+            for g in opt.param_groups
+        ]
+
+
+@pytest.fixture(scope="module")
+def crf_run(
+    tiny_encoder_dir: Path, files: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[TrainResult, _GroupSpy]:
+    spy = _GroupSpy()
+    result = train(
+        model=str(tiny_encoder_dir),
+        output=str(tmp_path_factory.mktemp("crf-run") / "model"),
+        head="crf",
+        keep_checkpoints=True,
+        callbacks=[spy],
+        **files,
+        **TINY_OPTIONS,
+    )
+    return result, spy
+
+
+def test_the_default_head_is_linear() -> None:
+    assert TrainConfig(output="o").head == "linear"
+
+
+def test_the_crf_learns_and_is_saved_where_decoding_reads_it(crf_run) -> None:
+    result, _ = crf_run
+    out = Path(result.output)
+    meta = json.loads((out / "nerlab_config.json").read_text())
+    assert meta["training"]["head"] == "crf"
+    assert result.stats["head"] == "crf"
+    learned = Learned.from_json(meta["crf"], len(meta["labels"]))
+    crf = crf_of(result.model)
+    assert crf is not None
+    np.testing.assert_allclose(
+        learned.transitions, crf.transitions.detach().numpy(), rtol=1e-6, atol=1e-7
+    )
+    assert np.abs(learned.transitions).max() > 0.01  # it moved from its zero start
+    card = (out / "README.md").read_text()
+    assert "CRF head" in card and '"head": "crf"' in card
+
+
+def test_the_crf_learns_with_its_own_larger_rate(crf_run) -> None:
+    _, spy = crf_run
+    lr = TINY_OPTIONS["learning_rate"]
+    n_labels = len(crf_run[0].labels)
+    crf_group = [g for g in spy.groups if g["lr"] == pytest.approx(lr * CRF_LR_FACTOR)]
+    assert [g["n"] for g in crf_group] == [n_labels * n_labels + 2 * n_labels]
+    others = [g for g in spy.groups if g not in crf_group]
+    assert others and all(g["lr"] == pytest.approx(lr) for g in others)
+
+
+def test_checkpoints_carry_the_crf(crf_run) -> None:
+    out = Path(crf_run[0].output)
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"))
+    assert checkpoints
+    weights = load_file(str(checkpoints[-1] / "model.safetensors"))
+    assert {"crf.start", "crf.transitions", "crf.end"} <= set(weights)
+
+
+def test_the_loaded_model_decodes_with_the_learned_transitions(crf_run, files, capsys) -> None:
+    result, _ = crf_run
+    predictor = Predictor.load(result.output, precision=None)
+    assert predictor.decoding == "viterbi"
+    assert predictor.task.crf is not None
+    words = [w for w, _ in demo_sentences("test", 12)]
+    scores = predictor.word_scores(words)
+    learned = predictor.task.crf
+    expected = constrained_ids(scores, predictor.labels, learned=learned)
+    got = predictor.predict_words(words)
+    for ids, tags in zip(expected, got, strict=True):
+        assert tags == [predictor.labels[i] for i in ids]
+    # the scores written at the end are those the run scored test with
+    code, out, _ = run(["evaluate", result.output, files["test"], "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["f1"] == pytest.approx(result.test.main_score)
+
+
+def test_strong_transitions_change_the_decoded_tags(crf_run, tmp_path) -> None:
+    """The learned scores are really used: a huge O -> B-PER reward makes every word after
+    an O a B-PER (the constraints still hold)."""
+    import shutil
+
+    result, _ = crf_run
+    folder = tmp_path / "edited"
+    shutil.copytree(result.output, folder, ignore=shutil.ignore_patterns("checkpoints"))
+    meta = json.loads((folder / "nerlab_config.json").read_text())
+    labels = meta["labels"]
+    o, b_per = labels.index("O"), labels.index("B-PER")
+    meta["crf"]["transitions"][o][b_per] = 1e4
+    meta["crf"]["start"][o] = 1e4
+    (folder / "nerlab_config.json").write_text(json.dumps(meta))
+    tags = Predictor.load(folder).predict_words([["a", "b", "c", "d"]])[0]
+    assert tags == ["O", "B-PER", "O", "B-PER"]  # two rewarded transitions: the only best path
+
+
+def test_onnx_export_decodes_as_pytorch(crf_run, tmp_path) -> None:
+    from nerlab.inference.onnx import export_onnx
+
+    result, _ = crf_run
+    export_onnx(result.output, tmp_path / "onnx")
+    words = [w for w, _ in demo_sentences("test", 12)]
+    torch_tags = Predictor.load(result.output).predict_words(words)
+    onnx = Predictor.load(tmp_path / "onnx")
+    assert onnx.task.crf is not None
+    assert onnx.predict_words(words) == torch_tags
+
+
+def test_plain_tags_get_a_crf_without_constraints_and_it_is_said(
+    tiny_encoder_dir, tmp_path, capsys
+) -> None:
+    pos = [
+        (w, ["NN" if i % 2 else "VB" for i in range(len(w))])
+        for w, _ in demo_sentences("train", 20)
+    ]
+    data = write_conll(tmp_path / "pos.conll", pos)
+    out = tmp_path / "pos-model"
+    code, stdout, _ = run(
+        [
+            "train", "--model", str(tiny_encoder_dir), "--train", str(data), "--dev", str(data),
+            "--head", "crf", "-o", str(out), "--epochs", "1", "--lr", "2e-3",
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "without the IOB2 constraints" in stdout and "CRF head" in stdout
+    predictor = Predictor.load(out)
+    assert predictor.meta.scheme is None and predictor.task.crf is not None
+    assert predictor.decoding == "viterbi"
+    assert len(predictor.predict_words([["a", "b", "c"]])[0]) == 3
+
+
+def test_text_classification_refuses_the_crf(tiny_encoder_dir, tmp_path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        TrainConfig(output=str(tmp_path / "o"), task="text-classification", head="crf")
+    assert "head" in str(exc.value) and "token-classification" in str(exc.value)
+    # auto: the demo emotion data is text classification
+    texts = tmp_path / "texts.txt"
+    texts.write_text("i feel great;joy\ni am so sad;sadness\n" * 10, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        train(model=str(tiny_encoder_dir), train=str(texts), head="crf", output=str(tmp_path / "t"))
+    assert "head" in str(exc.value)
+    assert not (tmp_path / "t").exists()
+
+
+def test_an_unknown_head_is_refused_with_the_choices(tmp_path, capsys) -> None:
+    code, _, err = run(["train", "--head", "lstm", "-o", str(tmp_path / "o")], capsys)
+    assert code != 0
+    assert "lstm" in err and "linear" in err and "crf" in err
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda crf: crf.pop("end"), "'start', 'transitions' and 'end'"),
+        (lambda crf: crf["transitions"].pop(), "'transitions' has shape"),
+        (lambda crf: crf.update(start="oops"), "number arrays"),
+    ],
+)
+def test_damaged_crf_scores_name_the_file(crf_run, tmp_path, damage, message) -> None:
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(crf_run[0].output, folder, ignore=shutil.ignore_patterns("checkpoints"))
+    path = folder / "nerlab_config.json"
+    meta = json.loads(path.read_text())
+    damage(meta["crf"])
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError) as exc:
+        Predictor.load(folder)
+    assert str(path) in str(exc.value) and message in str(exc.value)
