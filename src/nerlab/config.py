@@ -31,6 +31,12 @@ TASK_CHOICES = ("auto", TOKEN_TASK, TEXT_TASK)
 CLASS_WEIGHT_CHOICES = ("none", "balanced")
 LONG_TEXT_CHOICES = ("truncate", "windows")
 HEAD_CHOICES = ("linear", "crf")
+# Recipes by name (``--preset``): each sets the fields it names that the user leaves at their
+# defaults. The numbers behind them are in docs/accuracy.md ("The default encoder").
+PRESETS: dict[str, dict[str, Any]] = {
+    "fast": {"model": "minilm-l6"},
+    "accurate": {"model": "e5-small-multilingual"},
+}
 # Options that only text classification reads, with their defaults.
 TEXT_OPTIONS: dict[str, Any] = {
     "text_column": None,
@@ -53,6 +59,14 @@ class TrainConfig:
     """
 
     output: str = field(metadata={"help": "Folder for the trained model.", "short": "-o"})
+    preset: str | None = field(
+        default=None,
+        metadata={
+            "help": "A recipe that sets the options you leave at their defaults: fast "
+            "(minilm-l6, the default) or accurate (e5-small-multilingual); docs/accuracy.md.",
+            "choices": tuple(PRESETS),
+        },
+    )
     model: str = field(
         default="minilm-l6", metadata={"help": "Built-in name, model folder or hub id."}
     )
@@ -181,6 +195,11 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
+        if self.preset in PRESETS:
+            defaults = {f.name: f.default for f in fields(self)}
+            for name, value in PRESETS[self.preset].items():
+                if getattr(self, name) == defaults[name]:
+                    setattr(self, name, value)
         self.validate()
 
     @classmethod
@@ -203,6 +222,7 @@ class TrainConfig:
             )
         if "output" not in data:
             raise ConfigError(f"{source}: 'output' (the folder to write the model to) is required")
+        _check_preset_overrides(data, source)
         try:
             return cls(**data)
         except ConfigError as exc:
@@ -253,7 +273,8 @@ class TrainConfig:
             )
         for f in fields(self):
             choices = f.metadata.get("choices")
-            if choices and getattr(self, f.name) not in choices:
+            value = getattr(self, f.name)
+            if choices and not (value is None and f.default is None) and value not in choices:
                 raise ConfigError(
                     f"{f.name} {getattr(self, f.name)!r} is not one of: {', '.join(choices)}"
                 )
@@ -310,6 +331,25 @@ class TrainConfig:
                 f"{', '.join(self.token_options_given())}: token-classification option(s), but "
                 "task is text-classification; drop them (use text_column / label_column for "
                 "text data)"
+            )
+
+
+def _check_preset_overrides(data: dict[str, Any], source: str) -> None:
+    """A preset only fills fields left at their defaults, so an explicit default value that
+    the preset changes would be lost: refuse it, naming both.
+
+    Raises:
+        ConfigError: e.g. ``preset accurate`` with ``model minilm-l6`` given.
+    """
+    preset = data.get("preset")
+    if preset not in PRESETS:
+        return
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    for name, value in PRESETS[preset].items():
+        if name in data and data[name] == defaults[name] != value:
+            raise ConfigError(
+                f"{source}: preset {preset!r} sets {name} to {value!r}, but {name} "
+                f"{data[name]!r} was given too; drop one of them"
             )
 
 

@@ -143,7 +143,7 @@ def test_a_run_from_before_the_setting_resumes(tmp_path, tiny_encoder_dir, files
     recorded = json.loads(run_file.read_text())
     del recorded["freeze_embeddings"]
     run_file.write_text(json.dumps(recorded))
-    with pytest.raises(ConfigError, match=r"other settings \(freeze_embeddings: None -> True\)"):
+    with pytest.raises(ConfigError, match=r"other settings \(freeze_embeddings: False -> True\)"):
         train(**opts, freeze_embeddings=True, resume=True)
     result = train(**opts, resume=True)
     assert result.stats["word_embeddings"] == "trained" and result.stats["epochs_run"] == 2.0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nerlab.cli.main import run_cli
 from nerlab.config import TrainConfig, read_options
 from nerlab.errors import ConfigError
 
@@ -88,3 +89,50 @@ def test_from_file(tmp_path: Path):
 
     with pytest.raises(ConfigError, match="not found"):
         read_options(tmp_path / "missing.json")
+
+
+# Presets: a recipe by name that fills the fields left at their defaults
+
+
+def test_presets_fill_the_fields_left_at_their_defaults():
+    from nerlab.config import PRESETS
+
+    assert TrainConfig(output="o").preset is None
+    assert TrainConfig(output="o").model == "minilm-l6"
+    accurate = TrainConfig.from_dict({"output": "o", "preset": "accurate"})
+    for name, value in PRESETS["accurate"].items():
+        assert getattr(accurate, name) == value
+    assert TrainConfig(output="o", preset="accurate").model == "e5-small-multilingual"
+    assert TrainConfig.from_dict({"output": "o", "preset": "fast"}).model == "minilm-l6"
+    # a value the user gives wins over the preset's
+    mine = TrainConfig.from_dict({"output": "o", "preset": "accurate", "model": "my/encoder"})
+    assert mine.model == "my/encoder"
+    # a config written by a preset run reads back the same
+    again = TrainConfig.from_dict(accurate.to_dict())
+    assert again.identity() == accurate.identity()
+
+
+def test_a_preset_never_silently_overrides_a_given_default():
+    with pytest.raises(ConfigError) as exc:
+        TrainConfig.from_dict({"output": "o", "preset": "accurate", "model": "minilm-l6"})
+    message = str(exc.value)
+    assert "preset 'accurate' sets model to 'e5-small-multilingual'" in message
+    assert "model 'minilm-l6' was given too" in message
+
+
+def test_an_unknown_preset_names_the_choices(capsys):
+    with pytest.raises(ConfigError) as exc:
+        TrainConfig(output="o", preset="fastest")
+    assert "'fastest' is not one of: fast, accurate" in str(exc.value)
+    code = run_cli(["train", "--preset", "fastest", "-o", "o"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code != 0 and "fastest" in err and "accurate" in err
+
+
+def test_xlingual_leaves_the_model_to_a_preset():
+    from nerlab.training.xlingual.options import DEFAULT_MODEL, XlingualConfig
+
+    plain = XlingualConfig(strategy="each", output="o")
+    assert plain.training["model"] == DEFAULT_MODEL
+    fast = XlingualConfig(strategy="each", output="o", training={"preset": "fast"})
+    assert "model" not in fast.training

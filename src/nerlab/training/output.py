@@ -141,11 +141,11 @@ def check_output(cfg: TrainConfig) -> str | None:
             "add --overwrite to replace this one, or give another --output to keep it"
         )
     defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    # A setting added after the run was started had its default in that run.
     diff = {
-        k: (previous.get(k), v)
+        k: (previous.get(k, defaults.get(k)), v)
         for k, v in cfg.identity().items()
         if k != "output"
-        # A setting added after the run was started is not a change if it keeps its default.
         if previous.get(k, defaults.get(k)) != v
     }
     if diff:

@@ -125,7 +125,8 @@ class XlingualConfig:
         self.sizes = tuple(sorted(set(self.sizes)))
         self.train_files = {k: str(v) for k, v in self.train_files.items()}
         self.test_files = {k: str(v) for k, v in self.test_files.items()}
-        self.training = {"model": DEFAULT_MODEL, **self.training}
+        if not self.training.get("preset"):  # a preset picks its own model
+            self.training = {"model": DEFAULT_MODEL, **self.training}
         self.validate()
 
     def validate(self) -> None:
