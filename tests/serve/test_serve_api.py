@@ -181,3 +181,29 @@ def test_the_default_batch_budget() -> None:
     assert batch_budget(None, 128) == 128
     assert batch_budget(None, 8192) == 8192  # a GPU budget is kept
     assert batch_budget(512, 1024) == 512 and batch_budget(0, 1024) == 0
+
+
+def test_a_context_model_reads_one_words_request_as_one_document(
+    make_client, tagger_dir, tmp_path
+) -> None:
+    import json
+    import shutil
+
+    import numpy as np
+
+    folder = tmp_path / "ctx"
+    shutil.copytree(tagger_dir, folder)
+    meta = json.loads((folder / "nerlab_config.json").read_text("utf-8"))
+    meta["context"] = 16
+    (folder / "nerlab_config.json").write_text(json.dumps(meta), "utf-8")
+    words = [["EU", "rejects", "German", "call"], ["Peter", "Blackburn"], ["BRUSSELS", "1996"]]
+    ctx = Predictor.load(folder, precision="fp32")
+    one_doc = ctx.word_scores(words, documents=[0, 0, 0])
+    alone = ctx.word_scores(words)
+    assert any(not np.allclose(a, b) for a, b in zip(one_doc, alone, strict=True))  # it matters
+
+    body = make_client(folder).post("/v1/entities", json={"words": words}).json()
+    expected = ctx.tag_words(words, documents=[0, 0, 0])
+    for result, tagged in zip(body["results"], expected, strict=True):
+        assert result["tags"] == tagged.tags
+        assert result["entities"] == tagged.entities

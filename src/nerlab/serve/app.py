@@ -250,7 +250,9 @@ def _add_entities_route(app: FastAPI, settings: ServeSettings, run: Runner) -> N
 
         Every entity's ``text`` equals ``input[start:end]``; long inputs are windowed, never
         cut. For ``words`` the offsets refer to the words joined by single spaces, returned
-        as ``text``, and ``tags`` holds one tag per word.
+        as ``text``, and ``tags`` holds one tag per word. A model trained with document
+        context reads the sentences of one ``words`` request as one document, in order (and
+        each text of ``texts`` as one).
         """
         kind, items = _inputs(body, settings.max_texts)
         tagged = await run(kind, items, body.aggregation, body.mode)

@@ -277,9 +277,18 @@ class Batcher:
         width = max((n for job in batch for n in job.lengths), default=0)
         self.metrics.batch_texts.observe(len(items))
         self.metrics.batch_tokens.observe(width * sum(len(job.lengths) for job in batch))
+        # A model with document context reads the sentences of one ``words`` request as one
+        # document (a ``texts`` request's text is one already); requests never share one.
+        docs = None
+        if kind == "words" and getattr(p, "context", 0):
+            docs = [n for n, job in enumerate(batch) for _ in job.items]
         try:
-            # Batching off: one text per forward call (what a plain server does).
-            tagged = run(items) if self.batching else [t for x in items for t in run([x])]  # type: ignore[arg-type, list-item]
+            if docs is not None:
+                tagged = p.tag_words(items, documents=docs)  # type: ignore[arg-type]
+            elif self.batching:
+                tagged = run(items)  # type: ignore[arg-type]
+            else:  # batching off: one text per forward call (what a plain server does)
+                tagged = [t for x in items for t in run([x])]  # type: ignore[list-item]
         except Exception as exc:
             log.exception("tagging a batch of %d input(s) failed", len(items))
             for job in batch:
