@@ -183,3 +183,37 @@ def test_probe_names_and_missing_inputs(tagger_dir, files) -> None:
         "skipped unseen",
         "skipped other",
     }
+
+
+def test_a_context_model_probes_with_the_documents_of_data(trained_dir, files, tmp_path):
+    """Casing and swap change DATA's words but keep its documents, which a model trained
+    with document context reads (as nerlab evaluate does); data without documents is said."""
+    import shutil
+
+    from nerlab.evaluate import evaluate
+
+    folder = tmp_path / "ctx"
+    shutil.copytree(trained_dir, folder)
+    meta = json.loads((folder / "nerlab_config.json").read_text("utf-8"))
+    meta["context"] = 16
+    (folder / "nerlab_config.json").write_text(json.dumps(meta), "utf-8")
+    lines = files["data"].read_text("utf-8").split("\n\n")
+    docs = tmp_path / "docs.conll"  # a -DOCSTART- before every 5 sentences
+    docs.write_text(
+        "\n\n".join(
+            ("-DOCSTART- O\n\n" if i % 5 == 0 else "") + block
+            for i, block in enumerate(b for b in lines if b.strip())
+        )
+        + "\n",
+        "utf-8",
+    )
+    ctx = Predictor.load(folder, precision="fp32")
+    with_docs = evaluate(ctx, docs).main_score
+    alone = evaluate(Predictor.load(folder, precision="fp32", context=0), docs).main_score
+    run = run_probes(ctx, docs, ["casing"])
+    assert run.f1 == pytest.approx(with_docs)
+    assert run.results[0].original == pytest.approx(with_docs)
+    assert not any("document" in n for n in run.notes)
+    assert with_docs != pytest.approx(alone)  # the documents change what the model predicts
+    plain = run_probes(ctx, files["data"], ["casing"])
+    assert any("document" in n for n in plain.notes)

@@ -25,11 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nerlab.data.documents import document_ids
 from nerlab.data.schemes import encode_entities
 from nerlab.errors import ConfigError
 from nerlab.evaluate.analysis import gazetteer as gz
 from nerlab.evaluate.analysis.buckets import UNSEEN, TrainLexicon
-from nerlab.evaluate.analysis.core import load_predictor, load_train, predict
+from nerlab.evaluate.analysis.core import context_notes, load_predictor, load_train, predict
 from nerlab.evaluate.analysis.labels import check_and_map, load_labelled
 from nerlab.evaluate.analysis.results import ProbeResult, ProbeRun
 from nerlab.inference.predictor import Predictor
@@ -73,12 +74,15 @@ class _Context:
     lexicon: TrainLexicon | None
     step: Step
     runnable: list[str]
+    documents: list[int] | None = None  # DATA's documents, read by a document-context model
 
     def f1(self, gold: list[list[str]], pred: list[list[str]]) -> float:
         return classification_report(gold, pred, scheme="IOB2").micro.f1
 
-    def tag(self, words: list[list[str]]) -> list[list[str]]:
-        return predict(self.predictor, words, self.mapping, None)[1]
+    def tag(self, words: list[list[str]], documents: list[int] | None = None) -> list[list[str]]:
+        """Predicted tags; ``documents``: each sentence's (for a model with document context:
+        a changed copy of DATA keeps DATA's documents)."""
+        return predict(self.predictor, words, self.mapping, None, documents)[1]
 
 
 def _casing(ctx: _Context) -> list[ProbeResult]:
@@ -87,7 +91,7 @@ def _casing(ctx: _Context) -> list[ProbeResult]:
     n = sum(len(e) for e in sentence_entities(ctx.gold))
     for name, change in CASINGS.items():
         ctx.step(f"casing: {name}")
-        pred = ctx.tag([[change(w) for w in s] for s in ctx.words])
+        pred = ctx.tag([[change(w) for w in s] for s in ctx.words], ctx.documents)
         out.append(ProbeResult(f"casing: {name}", "f1", original, ctx.f1(ctx.gold, pred), n))
     return out
 
@@ -136,7 +140,7 @@ def _swap(ctx: _Context, names: str | Path | None, seed: int) -> list[ProbeResul
         source = "TRAIN"
     ctx.step(f"swap (names from {source}, seed {seed})")
     words, tags, replaced = swap_entities(ctx.words, sentence_entities(ctx.gold), pool, seed)
-    pred = ctx.tag(words)
+    pred = ctx.tag(words, ctx.documents)
     details = {"names_from": source, "seed": seed, "replaced": replaced}
     return [
         ProbeResult("swap", "f1", ctx.f1(ctx.gold, ctx.pred), ctx.f1(tags, pred), replaced, details)
@@ -204,7 +208,8 @@ def _other(ctx: _Context, other: str | Path, tag_column: int | str) -> list[Prob
         ctx.mapping,
     )
     gold = [list(t) for t in loaded.corpus.tags]
-    pred = ctx.tag(loaded.corpus.words)
+    documents = document_ids(loaded.corpus) if ctx.predictor.context else None
+    pred = ctx.tag(loaded.corpus.words, documents)
     n = sum(len(e) for e in sentence_entities(gold))
     return [
         ProbeResult(
@@ -256,15 +261,20 @@ def _prepare(
     notes = [*loaded.notes, *notes, *(f"skipped {p}: it {w}" for p, w in reasons.items() if w)]
     say(f"DATA ({len(loaded.corpus)} sentences)")
     words = loaded.corpus.words
+    # A model with document context reads DATA's documents, as nerlab evaluate does; the
+    # name-list probe's template sentences stand alone.
+    documents = document_ids(loaded.corpus) if predictor.context else None
+    notes += context_notes(predictor.context, documents, loaded.corpus.path)
     ctx = _Context(
         predictor,
         words,
         [list(t) for t in loaded.corpus.tags],
-        predict(predictor, words, mapping, None)[1],
+        predict(predictor, words, mapping, None, documents)[1],
         mapping,
         TrainLexicon(train_loaded.corpus) if train_loaded else None,
         say,
         [p for p in chosen if not reasons[p]],
+        documents,
     )
     return ctx, notes
 
