@@ -214,3 +214,28 @@ def test_damaged_crf_scores_name_the_file(crf_run, tmp_path, damage, message) ->
     with pytest.raises(ModelError) as exc:
         Predictor.load(folder)
     assert str(path) in str(exc.value) and message in str(exc.value)
+
+
+def test_a_runs_task_scores_with_the_models_crf(crf_run, tmp_path) -> None:
+    """Training scores dev/test with its own task object, which has no CRF scores: the
+    predictor's task (with the model's CRF) must decode, or early stopping and the reported
+    scores ignore the CRF."""
+    import shutil
+
+    from nerlab.data.corpus import Corpus, Sentence
+    from nerlab.data.labels import LabelSet
+    from nerlab.tasks.token_classification import TokenClassification
+
+    result, _ = crf_run
+    folder = tmp_path / "edited"
+    shutil.copytree(result.output, folder, ignore=shutil.ignore_patterns("checkpoints"))
+    meta = json.loads((folder / "nerlab_config.json").read_text())
+    labels = meta["labels"]
+    meta["crf"]["transitions"][labels.index("O")][labels.index("B-PER")] = 1e4
+    meta["crf"]["start"][labels.index("O")] = 1e4
+    (folder / "nerlab_config.json").write_text(json.dumps(meta))
+    run_task = TokenClassification(LabelSet.from_labels(labels, "IOB2"))  # no CRF, as in a run
+    corpus = Corpus([Sentence(["a", "b", "c", "d"], ["O", "B-PER", "O", "B-PER"])])
+    evaluation = run_task.evaluate(Predictor.load(folder), corpus)
+    assert evaluation.pred == [["O", "B-PER", "O", "B-PER"]]
+    assert evaluation.main_score == 1.0

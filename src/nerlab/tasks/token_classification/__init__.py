@@ -130,7 +130,10 @@ class TokenClassification(Task):
         scores = model.word_scores(corpus.words, documents=documents, progress=progress)
         decoding = getattr(model, "decoding", self.default_decoding)
         labels = self.labels
-        pred = [[labels[i] for i in ids] for ids in self.decode(scores, decoding)]
+        # The model's own task decodes: it holds the model's CRF scores (a run's task does not).
+        own = getattr(model, "task", None)
+        decoder = own if isinstance(own, TokenClassification) else self
+        pred = [[labels[i] for i in ids] for ids in decoder.decode(scores, decoding)]
         result = evaluate_tags([list(t) for t in corpus.tags], pred, self.scheme)
         result.context = context if documents is not None else 0
         if context and documents is None:
