@@ -35,7 +35,7 @@ HEAD_CHOICES = ("linear", "crf")
 # defaults. The numbers behind them are in docs/accuracy.md ("The default encoder").
 PRESETS: dict[str, dict[str, Any]] = {
     "fast": {"model": "minilm-l6"},
-    "accurate": {"model": "e5-small-multilingual"},
+    "accurate": {"model": "e5-small-multilingual", "head": "crf"},
 }
 # Options that only text classification reads, with their defaults.
 TEXT_OPTIONS: dict[str, Any] = {
@@ -63,7 +63,8 @@ class TrainConfig:
         default=None,
         metadata={
             "help": "A recipe that sets the options you leave at their defaults: fast "
-            "(minilm-l6, the default) or accurate (e5-small-multilingual); docs/accuracy.md.",
+            "(minilm-l6, the default) or accurate (e5-small-multilingual, --head crf); "
+            "docs/accuracy.md.",
             "choices": tuple(PRESETS),
         },
     )
@@ -195,6 +196,11 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
+        if self.preset is not None and self.task == TEXT_TASK:
+            raise ConfigError(
+                f"preset {self.preset!r} is a recipe for token classification (NER), and task "
+                "is text-classification; drop preset and choose the encoder with model"
+            )
         if self.preset in PRESETS:
             defaults = {f.name: f.default for f in fields(self)}
             for name, value in PRESETS[self.preset].items():

@@ -136,3 +136,18 @@ def test_xlingual_leaves_the_model_to_a_preset():
     assert plain.training["model"] == DEFAULT_MODEL
     fast = XlingualConfig(strategy="each", output="o", training={"preset": "fast"})
     assert "model" not in fast.training
+
+
+def test_presets_are_ner_recipes(tmp_path):
+    with pytest.raises(ConfigError, match="recipe for token classification"):
+        TrainConfig(output="o", preset="accurate", task="text-classification")
+    # task auto: the data says text classification, after the preset set its NER head
+    from nerlab.training.data import load_data
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("i feel great;joy\ni am so sad;sadness\n" * 5, encoding="utf-8")
+    cfg = TrainConfig(output=str(tmp_path / "o"), preset="accurate", train=str(texts))
+    with pytest.raises(ConfigError) as exc:
+        load_data(cfg)
+    assert "preset 'accurate' sets head 'crf'" in str(exc.value)
+    assert "presets are NER recipes" in str(exc.value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nerlab.config import TEXT_TASK, TOKEN_TASK, TrainConfig
+from nerlab.config import PRESETS, TEXT_TASK, TOKEN_TASK, TrainConfig
 from nerlab.data.corpus import Corpus
 from nerlab.data.documents import count_documents, document_ids
 from nerlab.data.labels import LabelSet
@@ -168,9 +168,17 @@ def load_text_data(cfg: TrainConfig) -> TrainData:
         train, dev, test = read(cfg.train), read(cfg.dev), read(cfg.test)
         source = {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}
     assert train is not None
-    if cfg.token_options_given():
+    given = cfg.token_options_given()
+    preset = PRESETS.get(cfg.preset or "", {})
+    if given and all(preset.get(k) == getattr(cfg, k) for k in given):
         raise ConfigError(
-            f"{', '.join(cfg.token_options_given())}: token-classification option(s), but the "
+            f"preset {cfg.preset!r} sets {', '.join(f'{k} {preset[k]!r}' for k in given)}, "
+            "for token classification (NER), but the run is text-classification; presets "
+            "are NER recipes: drop --preset and choose the encoder with --model"
+        )
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: token-classification option(s), but the "
             "run is text-classification; drop them (text data takes --text-column and "
             "--label-column)"
         )
