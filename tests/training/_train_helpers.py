@@ -32,6 +32,14 @@ def demo_sentences(split: str, n: int | None = None) -> list[tuple[list[str], li
     return [(s.words, s.tags) for s in corpus.sentences[:n]]
 
 
+def demo_files(folder: Path, **sizes: int) -> dict[str, str]:
+    """CoNLL files of the first N demo sentences of each split named (``train=40, dev=12``)."""
+    return {
+        split: str(write_conll(folder / f"{split}.conll", demo_sentences(split, n)))
+        for split, n in sizes.items()
+    }
+
+
 def long_sentence(n_words: int = 1500) -> tuple[list[str], list[str]]:
     """A sentence of ``n_words`` words with an entity every 10 words."""
     pattern = [("Ana", "B-PER"), ("Silva", "I-PER"), ("visited", "O"), ("Porto", "B-LOC")]

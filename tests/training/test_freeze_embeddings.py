@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from _train_helpers import TINY_OPTIONS, demo_sentences, write_conll
+from _train_helpers import TINY_OPTIONS, demo_files
 from transformers import BertConfig, BertForTokenClassification, TrainerCallback
 
 from nerlab.cli.main import run_cli
@@ -22,11 +22,7 @@ from nerlab.training.run import freeze_word_embeddings
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("freeze-data")
-    return {
-        "train": str(write_conll(folder / "train.conll", demo_sentences("train", 32))),
-        "dev": str(write_conll(folder / "dev.conll", demo_sentences("dev", 10))),
-    }
+    return demo_files(tmp_path_factory.mktemp("freeze-data"), train=32, dev=10)
 
 
 def _weights(folder: Path | str) -> dict[str, torch.Tensor]:

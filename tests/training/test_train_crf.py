@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _train_helpers import TINY_OPTIONS, demo_sentences, write_conll
+from _train_helpers import TINY_OPTIONS, demo_files, demo_sentences, write_conll
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
@@ -25,12 +25,7 @@ from nerlab.training import TrainResult, train
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("crf-data")
-    return {
-        "train": str(write_conll(folder / "train.conll", demo_sentences("train", 40))),
-        "dev": str(write_conll(folder / "dev.conll", demo_sentences("dev", 12))),
-        "test": str(write_conll(folder / "test.conll", demo_sentences("test", 12))),
-    }
+    return demo_files(tmp_path_factory.mktemp("crf-data"), train=40, dev=12, test=12)
 
 
 class _GroupSpy(TrainerCallback):
