@@ -202,7 +202,7 @@ class TrainConfig:
                 "is text-classification; drop preset and choose the encoder with model"
             )
         if self.preset in PRESETS:
-            defaults = {f.name: f.default for f in fields(self)}
+            defaults = field_defaults()
             for name, value in PRESETS[self.preset].items():
                 if getattr(self, name) == defaults[name]:
                     setattr(self, name, value)
@@ -340,6 +340,11 @@ class TrainConfig:
             )
 
 
+def field_defaults() -> dict[str, Any]:
+    """Each :class:`TrainConfig` field's default (``MISSING`` for ``output``)."""
+    return {f.name: f.default for f in fields(TrainConfig)}
+
+
 def _check_preset_overrides(data: dict[str, Any], source: str) -> None:
     """A preset only fills fields left at their defaults, so an explicit default value that
     the preset changes would be lost: refuse it, naming both.
@@ -350,7 +355,7 @@ def _check_preset_overrides(data: dict[str, Any], source: str) -> None:
     preset = data.get("preset")
     if preset not in PRESETS:
         return
-    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    defaults = field_defaults()
     for name, value in PRESETS[preset].items():
         if name in data and data[name] == defaults[name] != value:
             raise ConfigError(

@@ -10,7 +10,6 @@ the folder holds anything else. Layout of ``OUT/`` after ``nerlab train`` (built
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fnmatch
 import json
 import re
@@ -19,7 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from nerlab.config import TrainConfig
+from nerlab.config import TrainConfig, field_defaults
 from nerlab.errors import ConfigError
 from nerlab.files import check_output_dir, write_text_atomic
 from nerlab.models.saved import NERLAB_CONFIG, WEIGHT_FILES
@@ -140,7 +139,7 @@ def check_output(cfg: TrainConfig) -> str | None:
             "nothing left to continue. To train longer, start a new run with a higher --epochs: "
             "add --overwrite to replace this one, or give another --output to keep it"
         )
-    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    defaults = field_defaults()
     # A setting added after the run was started had its default in that run.
     diff = {
         k: (previous.get(k, defaults.get(k)), v)

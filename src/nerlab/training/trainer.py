@@ -87,9 +87,10 @@ class TaskTrainer(Trainer):
         and no weight decay."""
         from nerlab.tasks.token_classification.crf import CRF_LR_FACTOR, crf_of
 
+        made_now = self.optimizer is None  # else the stock method returns it as it is
         optimizer = super().create_optimizer(model)
         crf = crf_of(self.model if model is None else model)
-        if crf is None or getattr(self, "_crf_group", False):
+        if crf is None or not made_now:
             return optimizer
         own = {id(p) for p in crf.parameters()}
         for group in optimizer.param_groups:
@@ -101,7 +102,6 @@ class TaskTrainer(Trainer):
                 "weight_decay": 0.0,
             }
         )
-        self._crf_group = True
         return optimizer
 
     def evaluation_loop(

@@ -16,7 +16,7 @@ import numpy as np
 from nerlab.data.corpus import Corpus
 from nerlab.data.documents import document_ids
 from nerlab.data.labels import LabelSet
-from nerlab.errors import ConfigError, LabelError, ModelError
+from nerlab.errors import ConfigError, LabelError
 from nerlab.metrics.constrained import DECODINGS, Learned, constrained_ids
 from nerlab.models.saved import ModelMeta
 from nerlab.tasks.base import Progress, Task, WordModel
@@ -56,21 +56,11 @@ class TokenClassification(Task):
 
     @classmethod
     def from_meta(cls, meta: ModelMeta) -> TokenClassification:
-        """The task of a saved model (with its CRF scores, ``"crf"``, if it has a CRF head).
-
-        Raises:
-            ModelError: CRF scores that do not fit the labels.
-        """
-        crf = None
-        if meta.extra.get("crf") is not None:
-            try:
-                crf = Learned.from_json(meta.extra["crf"], len(meta.labels))
-            except ValueError as exc:
-                raise ModelError(
-                    f"nerlab_config.json: {exc}; the model folder is damaged or was edited by "
-                    "hand: copy it again or train it again"
-                ) from None
-        return cls(LabelSet.from_labels(meta.labels, meta.scheme), crf)
+        """The task of a saved model (with its CRF scores, ``"crf"``, if it has a CRF head;
+        :func:`nerlab.models.saved.read_meta` has checked them, naming the file)."""
+        crf = meta.extra.get("crf")
+        learned = Learned.from_json(crf, len(meta.labels)) if crf is not None else None
+        return cls(LabelSet.from_labels(meta.labels, meta.scheme), learned)
 
     @property
     def labels(self) -> list[str]:
