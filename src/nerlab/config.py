@@ -345,6 +345,14 @@ def field_defaults() -> dict[str, Any]:
     return {f.name: f.default for f in fields(TrainConfig)}
 
 
+def fill_defaults(recorded: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """``recorded`` (settings an earlier nerlab wrote down) with each key of ``current`` that it
+    lacks set to that field's default: a setting added since had its default in that run."""
+    defaults = field_defaults()
+    missing = {k: defaults[k] for k in current if k not in recorded and k in defaults}
+    return {**missing, **recorded}
+
+
 def _check_preset_overrides(data: dict[str, Any], source: str) -> None:
     """A preset only fills fields left at their defaults, so an explicit default value that
     the preset changes would be lost: refuse it, naming both.

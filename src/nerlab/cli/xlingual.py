@@ -106,6 +106,13 @@ def _own_parameters() -> list[inspect.Parameter]:
             "overwrite", bool, False, help="Replace a run with other options (nerlab's files only)."
         ),
         opt("max_new_cells", int | None, None, help="Train at most N cells now; rerun to go on."),
+        opt(
+            "reuse",
+            list[Path] | None,
+            None,
+            help="Earlier xlingual run folder whose identical cells are copied, not trained "
+            "(repeat); e.g. the zero-shot run for sizes or each.",
+        ),
     ]
 
 
@@ -147,6 +154,7 @@ def xlingual_cmd(**options: Any) -> None:
         training["tag_column"] = parse_column(training["tag_column"])
     langs, mix, sizes = options.pop("langs"), options.pop("mix"), options.pop("sizes")
     data_dir = options.pop("data_dir")
+    reuse = tuple(str(r) for r in options.pop("reuse") or ())
     cfg = XlingualConfig(
         langs=parse_list(langs, "--langs") if langs else (),
         mix=parse_shares(mix) if mix else {},
@@ -154,6 +162,7 @@ def xlingual_cmd(**options: Any) -> None:
         train_files=parse_pairs(options.pop("train_pairs") or [], "--train"),
         test_files=parse_pairs(options.pop("test_pairs") or [], "--test"),
         data_dir=None if data_dir is None else str(data_dir),
+        reuse=reuse,
         training=training,
         **options,
     )
@@ -166,9 +175,11 @@ def xlingual_cmd(**options: Any) -> None:
             return
         cell, n = status.cell, f"[{status.index + 1}/{status.total}]"
         sentences = "+".join(f"{k}:{v}" for k, v in cell.train)
-        if status.state in ("done", "reused"):
+        if status.state in ("done", "reused", "copied"):
             scores = " ".join(f"{k} {v:.4f}" for k, v in status.scores.items())
-            word = "scored" if status.state == "done" else "done earlier"
+            word = {"done": "scored", "reused": "done earlier", "copied": "copied (--reuse)"}[
+                status.state
+            ]
             err.print(f"{n} cell {escape(cell.name)} {word}: {escape(scores)}")
         elif status.state == "training":
             err.print(f"{n} cell {escape(cell.name)}: training on {escape(sentences)} sentences")
@@ -199,6 +210,8 @@ def _render(result: Any) -> None:
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     done = f"{len(result.trained)} cell(s) trained, {len(result.reused)} done earlier"
+    if result.copied:
+        done += f", {len(result.copied)} copied from --reuse"
     if result.pending:
         done += f", {len(result.pending)} left: rerun the same command to go on"
     files = ", ".join(p.name for p in result.files)

@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from nerlab.config import TrainConfig, field_defaults
+from nerlab.config import TrainConfig, fill_defaults
 from nerlab.errors import ConfigError
 from nerlab.files import check_output_dir, write_text_atomic
 from nerlab.models.saved import NERLAB_CONFIG, WEIGHT_FILES
@@ -139,13 +139,10 @@ def check_output(cfg: TrainConfig) -> str | None:
             "nothing left to continue. To train longer, start a new run with a higher --epochs: "
             "add --overwrite to replace this one, or give another --output to keep it"
         )
-    defaults = field_defaults()
-    # A setting added after the run was started had its default in that run.
+    current = cfg.identity()
+    previous = fill_defaults(previous, current)
     diff = {
-        k: (previous.get(k, defaults.get(k)), v)
-        for k, v in cfg.identity().items()
-        if k != "output"
-        if previous.get(k, defaults.get(k)) != v
+        k: (previous.get(k), v) for k, v in current.items() if k != "output" if previous.get(k) != v
     }
     if diff:
         listing = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in sorted(diff.items()))

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nerlab.config import fill_defaults
 from nerlab.errors import ConfigError
 from nerlab.files import check_output_dir
 from nerlab.models.saved import NERLAB_CONFIG, WEIGHT_FILES
@@ -45,6 +47,9 @@ _KEPT = (
     run_dir.RUN_CARD,
 )
 _MAX_LISTED = 10
+#: Options that choose a strategy's cells, not what a cell is: a cell of another run with the
+#: same sentences, test files and training options is the same model, whatever its strategy.
+STRATEGY_OPTIONS = ("strategy", "source", "target", "mix", "total", "normalise", "sizes")
 
 
 def cell_dir(out: str | Path, name: str) -> Path:
@@ -82,7 +87,7 @@ def check_folder(out: str | Path, options: dict[str, Any], overwrite: bool) -> b
             f"{record} is corrupt ({err}), so the run in {folder} cannot be checked or resumed; "
             "start again with --overwrite, or give another --output"
         ) from None
-    diff = _differences(previous, options)
+    diff = _differences(filled(previous, options), options)
     if diff:
         raise ConfigError(
             f"output folder {folder} holds an xlingual run made with other options "
@@ -90,6 +95,24 @@ def check_folder(out: str | Path, options: dict[str, Any], overwrite: bool) -> b
             "start again (removes nerlab's files only), or give another --output"
         )
     return False
+
+
+def filled(recorded: Any, current: dict[str, Any]) -> Any:
+    """Run options an earlier nerlab recorded, as this version writes them: a training setting
+    added since had its default in that run (so the run still resumes)."""
+    if not isinstance(recorded, dict):
+        return recorded
+    out = dict(recorded)
+    if isinstance(out.get("training"), dict) and isinstance(current.get("training"), dict):
+        out["training"] = fill_defaults(out["training"], current["training"])
+    return out
+
+
+def _same_identity(recorded: Any, identity: dict[str, Any]) -> bool:
+    """Whether a cell's recorded identity (``cell`` and run ``options``) is ``identity``."""
+    if not isinstance(recorded, dict):
+        return False
+    return {**recorded, "options": filled(recorded.get("options"), identity["options"])} == identity
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
@@ -184,7 +207,8 @@ def model_state(model: Path, identity: dict[str, Any]) -> str:
         recorded = json.loads((model / run_dir.RUN_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return "other"
-    if not isinstance(recorded, dict) or recorded != {**identity, "output": str(model)}:
+    target = {**identity, "output": str(model)}
+    if not isinstance(recorded, dict) or fill_defaults(recorded, target) != target:
         return "other"
     if (model / NERLAB_CONFIG).is_file() and any((model / w).is_file() for w in WEIGHT_FILES):
         return "finished"
@@ -216,6 +240,66 @@ def read_scores(folder: Path, identity: dict[str, Any]) -> dict[str, Any] | None
         data = json.loads((folder / SCORES).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("identity") != identity:
+    if not isinstance(data, dict) or not _same_identity(data.get("identity"), identity):
         return None
     return data
+
+
+def check_reuse(runs: Sequence[str], out: str | Path) -> list[Path]:
+    """The ``--reuse`` folders, each an xlingual run other than ``out``.
+
+    Raises:
+        ConfigError: a folder that is missing, holds no xlingual run, or is ``out`` itself.
+    """
+    folders = []
+    for run in runs:
+        folder = Path(run)
+        if not (folder / RECORD).is_file():
+            what = "does not exist" if not folder.exists() else f"holds no {RECORD}"
+            raise ConfigError(
+                f"--reuse {run}: the folder {what}; give the output folder of an earlier "
+                "nerlab xlingual run"
+            )
+        if folder.resolve() == Path(out).resolve():
+            raise ConfigError(
+                f"--reuse {run} is this run's own --output; its finished cells are reused "
+                "anyway: drop --reuse"
+            )
+        folders.append(folder)
+    return folders
+
+
+def find_copy(runs: Sequence[Path], identity: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:
+    """A finished cell of another run that is this cell (the same sentences, test files and
+    training options; the strategy may differ): the run, and the cell's scores with
+    ``copied_from`` (the folder of the cell that was trained) and this run's identity; ``None``
+    when no run has it."""
+    mine = _comparable(identity["options"])
+    for run in runs:
+        folder = cell_dir(run, identity["cell"]["name"])
+        try:
+            data = json.loads((folder / SCORES).read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        theirs = data.get("identity") if isinstance(data, dict) else None
+        if not isinstance(theirs, dict) or theirs.get("cell") != identity["cell"]:
+            continue
+        if _comparable(filled(theirs.get("options"), identity["options"])) == mine:
+            source = data.get("copied_from") or str(folder)
+            return run, {**data, "identity": identity, "copied_from": source}
+    return None
+
+
+def reuse_differences(run: Path, options: dict[str, Any]) -> list[str]:
+    """How ``run``'s options differ from ``options`` in what makes a cell (not the strategy)."""
+    try:
+        previous = json.loads((run / RECORD).read_text("utf-8")).get("options", {})
+    except (OSError, ValueError, AttributeError):
+        return [f"{run / RECORD} cannot be read"]
+    return _differences(_comparable(filled(previous, options)), _comparable(options))
+
+
+def _comparable(options: Any) -> Any:
+    if not isinstance(options, dict):
+        return options
+    return {k: v for k, v in options.items() if k not in STRATEGY_OPTIONS}

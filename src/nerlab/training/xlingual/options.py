@@ -50,7 +50,7 @@ OTHER_TASK_FIELDS = (
     "long_text",
 )
 #: Fields that control how a run goes, not what it is: they may change between reruns.
-RUN_CONTROL = ("overwrite", "keep_models", "max_new_cells")
+RUN_CONTROL = ("overwrite", "keep_models", "max_new_cells", "reuse")
 #: Shares may be rounded percentages: .629 + .229 + .084 + .059 = 1.001.
 SHARE_TOLERANCE = 0.01
 _LANG = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -95,6 +95,9 @@ class XlingualConfig:
         keep_models: keep each cell's weights (default: deleted once the cell is scored).
         overwrite: replace a run with other options in ``output`` (nerlab's files only).
         max_new_cells: train at most N cells in this call, then stop (the rest resume later).
+        reuse: output folders of earlier runs whose finished cells are copied instead of
+            trained again, where a cell is the same (sentences, test files, training options;
+            the strategy may differ): ``sizes`` or ``each`` after ``zero-shot``.
     """
 
     strategy: str
@@ -118,6 +121,7 @@ class XlingualConfig:
     keep_models: bool = False
     overwrite: bool = False
     max_new_cells: int | None = None
+    reuse: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.output = str(self.output)
@@ -125,6 +129,7 @@ class XlingualConfig:
         self.sizes = tuple(sorted(set(self.sizes)))
         self.train_files = {k: str(v) for k, v in self.train_files.items()}
         self.test_files = {k: str(v) for k, v in self.test_files.items()}
+        self.reuse = tuple(str(r) for r in self.reuse)
         if not self.training.get("preset"):  # a preset picks its own model
             self.training = {"model": DEFAULT_MODEL, **self.training}
         self.validate()

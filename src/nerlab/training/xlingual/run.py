@@ -8,7 +8,10 @@ folder; ``--overwrite`` to start again) -> for each cell not yet done: write its
 the matrix so far -> the matrix, its heat map (and the ``--sizes`` curve).
 
 A cell with a ``scores.json`` made for the same options is never trained again, so an
-interrupted run resumes at the next cell (and inside a cell at its last checkpoint). Under
+interrupted run resumes at the next cell (and inside a cell at its last checkpoint). A cell
+that another run (``reuse``) finished, with the same sentences and training options, is
+copied from it instead of trained: ``each`` and ``sizes`` share their source cell with
+``zero-shot``. Under
 ``torchrun`` every rank trains and scores (as :func:`nerlab.train` does); rank 0 alone writes.
 """
 
@@ -42,8 +45,9 @@ from nerlab.training.xlingual.report import Matrix, write_matrix
 
 @dataclass
 class CellStatus:
-    """What happens to a cell, for a progress display: ``reused`` (done earlier), ``training``,
-    ``scoring``, ``done`` (with ``scores``) or ``pending`` (left for a later call)."""
+    """What happens to a cell, for a progress display: ``reused`` (done earlier), ``copied``
+    (from a ``reuse`` run), ``training``, ``scoring``, ``done`` (with ``scores``) or ``pending``
+    (left for a later call)."""
 
     cell: Cell
     index: int
@@ -60,7 +64,8 @@ class XlingualResult:
         output: the run folder.
         matrix: the scores (``None`` where a cell is not done yet).
         trained: cells trained by this call; ``reused``: cells done before; ``pending``: cells
-            left for a later call (``max_new_cells``).
+            left for a later call (``max_new_cells``); ``copied``: cells copied from a ``reuse``
+            run by this call.
         notes: what the user should know (label differences, dev labels mapped to ``O``).
         files: the files of the matrix written.
     """
@@ -72,6 +77,7 @@ class XlingualResult:
     pending: list[str]
     notes: list[str]
     files: list[Path]
+    copied: list[str] = field(default_factory=list)
 
 
 class _Ranks:
@@ -156,6 +162,7 @@ def run_xlingual(
     options = {**cfg.identity(), "files": _file_record(files)}
     out = Path(cfg.output)
     clear = xl_dir.check_folder(out, options, cfg.overwrite)
+    reuse = xl_dir.check_reuse(cfg.reuse, out)
     ranks.wait()
     if ranks.main:
         if clear:
@@ -167,13 +174,27 @@ def run_xlingual(
     trained: list[str] = []
     reused: list[str] = []
     pending: list[str] = []
+    copied: list[str] = []
+    copied_runs: set[Path] = set()
+    missing = False  # a cell not done in this folder: one --reuse may have
     for i, cell in enumerate(cells):
         identity = {"cell": cell.to_dict(), "options": options}
         scores = xl_dir.read_scores(xl_dir.cell_dir(out, cell.name), identity)
+        copy = None if scores is not None else xl_dir.find_copy(reuse, identity)
+        missing = missing or scores is None
         ranks.wait()  # every rank has read scores.json before rank 0 may write it
         status = CellStatus(cell, i, len(cells), "reused")
         if scores is not None:
             reused.append(cell.name)
+        elif copy is not None:
+            copied_runs.add(copy[0])
+            scores = copy[1]
+            copied.append(cell.name)
+            status.state = "copied"
+            if ranks.main:
+                folder = xl_dir.cell_dir(out, cell.name)
+                folder.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(folder / xl_dir.SCORES, json.dumps(scores, indent=2) + "\n")
         elif cfg.max_new_cells is not None and len(trained) >= cfg.max_new_cells:
             pending.append(cell.name)
             status.state = "pending"
@@ -187,12 +208,28 @@ def run_xlingual(
             status.scores = {lang: s["score"] for lang, s in scores["test"].items()}
         if progress is not None:
             progress(status)
-        if ranks.main and status.state == "done":
+        if ranks.main and status.state in ("done", "copied"):
             write_matrix(_matrix(cfg, cells, done, survey), out, cfg.strategy == "sizes")
+    if missing:
+        notes += _reuse_notes([r for r in reuse if r not in copied_runs], options)
     matrix = _matrix(cfg, cells, done, survey)
     written = write_matrix(matrix, out, cfg.strategy == "sizes") if ranks.main else []
     ranks.wait()
-    return XlingualResult(str(out), matrix, trained, reused, pending, notes, written)
+    return XlingualResult(str(out), matrix, trained, reused, pending, notes, written, copied)
+
+
+def _reuse_notes(runs: list[Path], options: dict[str, Any]) -> list[str]:
+    """Why a ``reuse`` run gave no cell: its options, or its cells, are not this run's."""
+    notes = []
+    for run in runs:
+        diff = xl_dir.reuse_differences(run, options)
+        why = (
+            f"it was made with other options ({'; '.join(diff)})"
+            if diff
+            else "none of its finished cells is a cell of this run"
+        )
+        notes.append(f"--reuse {run}: nothing copied: {why}")
+    return notes
 
 
 def _file_record(files: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
@@ -336,6 +373,7 @@ def _matrix(
                 **c.to_dict(),
                 "dev_score": done[c.name].get("dev_score") if c.name in done else None,
                 "seconds": ((done.get(c.name) or {}).get("stats") or {}).get("seconds"),
+                "copied_from": (done.get(c.name) or {}).get("copied_from"),
             }
             for c in cells
         },
