@@ -202,3 +202,84 @@ def test_damaged_scores_are_refused_with_the_reason(data: dict, message: str) ->
     with pytest.raises(ValueError) as exc:
         Learned.from_json(data, 2)
     assert message in str(exc.value)
+
+
+# --- the CRF's losses in `nerlab analyze` (nerlab.evaluate.analysis.loss.crf_losses) ---
+
+
+def _brute_force(emit: np.ndarray, gold: np.ndarray, start, trans, end) -> tuple:
+    """Sentence NLL per word and each word's -log marginal of its gold tag, by enumerating
+    every tag sequence."""
+    n, n_labels = emit.shape
+    paths = list(itertools.product(range(n_labels), repeat=n))
+
+    def score(path: tuple[int, ...]) -> float:
+        s = start[path[0]] + end[path[-1]] + sum(emit[t, path[t]] for t in range(n))
+        return s + sum(trans[path[t - 1], path[t]] for t in range(1, n))
+
+    scored = np.array([score(p) for p in paths])
+    log_z = np.logaddexp.reduce(scored)
+    nll = (log_z - score(tuple(gold))) / n
+    marginal = [
+        np.logaddexp.reduce(scored[[p[t] == gold[t] for p in paths]]) - log_z for t in range(n)
+    ]
+    return nll, -np.array(marginal)
+
+
+def test_crf_losses_equal_brute_force_and_the_training_nll() -> None:
+    from nerlab.evaluate.analysis.loss import crf_losses
+
+    rng = np.random.default_rng(0)
+    for trial in range(30):
+        n_labels = int(rng.integers(2, 5))
+        start, end = rng.normal(size=n_labels) * 2, rng.normal(size=n_labels) * 2
+        trans = rng.normal(size=(n_labels, n_labels)) * 2
+        emit = [rng.normal(size=(int(rng.integers(1, 5)), n_labels)) * 3 for _ in range(3)]
+        gold = [rng.integers(0, n_labels, size=len(e)) for e in emit]
+        words, sentence = crf_losses(
+            [*emit, np.zeros((0, n_labels))], [*gold, []], start, trans, end
+        )
+        assert np.isnan(sentence[-1]) and len(words[-1]) == 0
+        for i, (e, g) in enumerate(zip(emit, gold, strict=True)):
+            nll, marginal = _brute_force(e, g, start, trans, end)
+            assert sentence[i] == pytest.approx(nll, rel=1e-9), trial
+            np.testing.assert_allclose(words[i], marginal, rtol=1e-9, atol=1e-12)
+        # the loss the CRF head trains on (CrfScores.nll), per word
+        crf = CrfScores(n_labels)
+        with torch.no_grad():
+            crf.start.copy_(torch.tensor(start))
+            crf.transitions.copy_(torch.tensor(trans))
+            crf.end.copy_(torch.tensor(end))
+        width = max(len(e) for e in emit)
+        pad = np.zeros((len(emit), width, n_labels))
+        tags = np.zeros((len(emit), width), dtype=np.int64)
+        mask = np.zeros((len(emit), width), dtype=bool)
+        for i, (e, g) in enumerate(zip(emit, gold, strict=True)):
+            pad[i, : len(e)], tags[i, : len(g)], mask[i, : len(e)] = e, g, True
+        nll = crf.nll(torch.tensor(pad), torch.tensor(tags), torch.tensor(mask)).double()
+        lengths = torch.tensor(mask.sum(1), dtype=torch.float64)
+        np.testing.assert_allclose(
+            sentence[:3], (nll / lengths).detach().numpy(), rtol=1e-5, atol=1e-5
+        )
+
+
+def test_a_zero_crf_has_the_cross_entropy_losses_and_shifts_change_nothing() -> None:
+    from nerlab.evaluate.analysis.loss import crf_losses, sentence_losses, word_losses
+
+    rng = np.random.default_rng(1)
+    emit = [rng.normal(size=(n, 4)) * 3 for n in (1, 3, 7)]
+    gold = [rng.integers(0, 4, size=len(e)) for e in emit]
+    zero = np.zeros(4), np.zeros((4, 4)), np.zeros(4)
+    words, sentence = crf_losses(emit, gold, *zero)
+    plain = word_losses(emit, gold)
+    for a, b in zip(words, plain, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+    np.testing.assert_allclose(sentence, sentence_losses(plain), rtol=1e-9)
+    # log-softmaxed emissions (what a word's scores may be) give the same losses
+    learned = rng.normal(size=4), rng.normal(size=(4, 4)), rng.normal(size=4)
+    shifted = [e - np.log(np.exp(e).sum(1, keepdims=True)) + 5.0 for e in emit]
+    a, sa = crf_losses(emit, gold, *learned)
+    b, sb = crf_losses(shifted, gold, *learned)
+    np.testing.assert_allclose(sa, sb, rtol=1e-9)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-9)

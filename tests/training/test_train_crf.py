@@ -234,3 +234,39 @@ def test_a_runs_task_scores_with_the_models_crf(crf_run, tmp_path) -> None:
     evaluation = run_task.evaluate(Predictor.load(folder), corpus)
     assert evaluation.pred == [["O", "B-PER", "O", "B-PER"]]
     assert evaluation.main_score == 1.0
+
+
+def test_analyze_ranks_sentences_by_the_crfs_own_loss(crf_run, files) -> None:
+    """A CRF model's highest-loss sentences are those of its training loss (the sequence NLL
+    per word), not the per-word cross-entropy of its emissions."""
+    import torch
+
+    from nerlab.data.io import load_corpus
+    from nerlab.evaluate.analysis import analyze
+    from nerlab.evaluate.analysis.loss import sentence_losses, word_losses
+    from nerlab.tasks.token_classification.crf import CrfScores
+
+    result, _ = crf_run
+    predictor = Predictor.load(result.output, precision=None)
+    corpus = load_corpus(files["test"])
+    analysis = analyze(predictor, files["test"], top_k=len(corpus))
+    scores = predictor.word_scores(corpus.words)
+    label2id = {lab: i for i, lab in enumerate(predictor.labels)}
+    gold = [[label2id[t] for t in tags] for tags in corpus.tags]
+    crf = CrfScores(len(predictor.labels))
+    learned = predictor.task.crf
+    with torch.no_grad():
+        for name in ("start", "transitions", "end"):
+            getattr(crf, name).copy_(torch.tensor(getattr(learned, name)))
+    expected = []
+    for s, g in zip(scores, gold, strict=True):
+        nll = crf.nll(
+            torch.tensor(s)[None], torch.tensor(g)[None], torch.ones(1, len(g), dtype=torch.bool)
+        )
+        expected.append(float(nll) / len(g))
+    by_index = {v.index: v.loss for v in analysis.top}
+    assert len(by_index) == len(corpus)
+    assert [by_index[i] for i in range(len(corpus))] == pytest.approx(expected, rel=1e-4)
+    assert [v.loss for v in analysis.top] == pytest.approx(sorted(expected, reverse=True), rel=1e-4)
+    plain = sentence_losses(word_losses(scores, [np.array(g) for g in gold]))
+    assert not np.allclose(plain, expected), "the emissions' cross-entropy is another loss"

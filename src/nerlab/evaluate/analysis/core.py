@@ -24,6 +24,7 @@ from nerlab.errors import ConfigError
 from nerlab.evaluate.analysis.buckets import TrainLexicon, bucket_tables, oov_shares
 from nerlab.evaluate.analysis.labels import Loaded, check_and_map, load_labelled, map_tags
 from nerlab.evaluate.analysis.loss import (
+    crf_losses,
     group_losses,
     highest,
     sentence_losses,
@@ -100,11 +101,12 @@ def _subtoken_counter(predictor: Predictor) -> Callable[[list[str]], list[int]]:
 def _views(
     loaded: Loaded,
     pred: list[list[str]],
-    losses: list[np.ndarray],
+    losses: tuple[list[np.ndarray], np.ndarray],
     ents: tuple[list[list[Entity]], list[list[Entity]]],
     kinds: tuple[list[list[str]], list[list[str]]],
     top: list[int],
 ) -> list[SentenceView]:
+    """The ``top`` sentences; ``losses``: per sentence, its word losses and its loss."""
     out = []
     for k in top:
         s = loaded.corpus[k]
@@ -113,11 +115,11 @@ def _views(
                 k,
                 s.path,
                 s.line,
-                float(losses[k].mean()),
+                float(losses[1][k]),
                 list(s.words),
                 list(s.tags),
                 pred[k],
-                [float(x) for x in losses[k]],
+                [float(x) for x in losses[0][k]],
                 [(*e, kd) for e, kd in zip(ents[0][k], kinds[0][k], strict=True)],
                 [(*e, kd) for e, kd in zip(ents[1][k], kinds[1][k], strict=True)],
             )
@@ -166,10 +168,16 @@ def build_analysis(
     documents = document_ids(loaded.corpus) if predictor.context else None
     scores, pred = predict(predictor, words, mapping, progress, documents)
     label2id = {lab: i for i, lab in enumerate(predictor.labels)}
-    losses = word_losses(scores, [np.array([label2id[t] for t in g], dtype=np.int64) for g in gold])
+    gold_ids = [np.array([label2id[t] for t in g], dtype=np.int64) for g in gold]
+    crf = getattr(predictor.task, "crf", None)
+    if crf is None:
+        losses = word_losses(scores, gold_ids)
+        per_sentence = sentence_losses(losses)
+    else:  # the CRF's own loss: what it was trained on
+        losses, per_sentence = crf_losses(scores, gold_ids, *crf)
     gold_ents, pred_ents, gold_kinds, pred_kinds = _entities(gold, pred)
     flat_loss = np.concatenate(losses) if losses else np.zeros(0)
-    top = highest(sentence_losses(losses), top_k)
+    top = highest(per_sentence, top_k)
     buckets = bucket_tables(
         words,
         gold_ents,
@@ -186,7 +194,14 @@ def build_analysis(
         evaluation=evaluate_tags(gold, pred, "IOB2"),
         partial=report_from_entities(gold_ents, pred_ents),
         mean_loss=float(flat_loss.mean()) if len(flat_loss) else 0.0,
-        top=_views(loaded, pred, losses, (gold_ents, pred_ents), (gold_kinds, pred_kinds), top),
+        top=_views(
+            loaded,
+            pred,
+            (losses, per_sentence),
+            (gold_ents, pred_ents),
+            (gold_kinds, pred_kinds),
+            top,
+        ),
         loss_by_word=group_losses([w for s in words for w in s], flat_loss, top_words),
         loss_by_label=group_losses([t for g in gold for t in g], flat_loss),
         buckets=buckets,

@@ -21,7 +21,7 @@ class SentenceView:
 
     Attributes:
         index: 0-based position in DATA; ``path``/``line``: where it is.
-        loss: mean word loss.
+        loss: the sentence's loss (mean word loss; a CRF model's NLL per word).
         words, gold, pred: aligned per word.
         word_loss: loss of each word.
         gold_entities, pred_entities: ``(type, start, end, kind)`` per entity.
