@@ -263,10 +263,75 @@ def test_analyze_ranks_sentences_by_the_crfs_own_loss(crf_run, files) -> None:
         nll = crf.nll(
             torch.tensor(s)[None], torch.tensor(g)[None], torch.ones(1, len(g), dtype=torch.bool)
         )
-        expected.append(float(nll) / len(g))
+        expected.append(float(nll.detach()) / len(g))
     by_index = {v.index: v.loss for v in analysis.top}
     assert len(by_index) == len(corpus)
     assert [by_index[i] for i in range(len(corpus))] == pytest.approx(expected, rel=1e-4)
     assert [v.loss for v in analysis.top] == pytest.approx(sorted(expected, reverse=True), rel=1e-4)
     plain = sentence_losses(word_losses(scores, [np.array(g) for g in gold]))
     assert not np.allclose(plain, expected), "the emissions' cross-entropy is another loss"
+
+
+class _CrfAtStart(TrainerCallback):
+    """The CRF's scores when training starts (before the first step)."""
+
+    def __init__(self) -> None:
+        self.scores: dict[str, np.ndarray] | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        crf = crf_of(kwargs["model"])
+        if crf is not None:
+            self.scores = {k: v.detach().numpy().copy() for k, v in crf.state_dict().items()}
+
+
+def test_going_on_from_a_crf_model_starts_from_its_crf(crf_run, files, tmp_path) -> None:
+    result, _ = crf_run
+    saved = json.loads((Path(result.output) / "nerlab_config.json").read_text())["crf"]
+    spy = _CrfAtStart()
+    opts = {**TINY_OPTIONS, "epochs": 1}
+    more = train(
+        model=result.output,
+        output=str(tmp_path / "more"),
+        head="crf",
+        callbacks=[spy],
+        **files,
+        **opts,
+    )
+    assert spy.scores is not None
+    for name in ("start", "transitions", "end"):
+        np.testing.assert_allclose(spy.scores[name], np.asarray(saved[name]), rtol=1e-6)
+    assert np.abs(np.asarray(saved["transitions"])).max() > 0.1, "the saved CRF had learned"
+    assert (
+        f"starts from the learned scores of the base model {result.output}"
+        in (more.stats["head_note"])
+    )
+
+
+def test_going_on_without_the_crf_or_with_other_labels_is_said(crf_run, files, tmp_path) -> None:
+    result, _ = crf_run
+    opts = {**TINY_OPTIONS, "epochs": 1}
+    linear = train(model=result.output, output=str(tmp_path / "linear"), **files, **opts)
+    assert "has a CRF head; this run trains --head linear" in linear.stats["head_note"]
+    assert "crf" not in json.loads((Path(linear.output) / "nerlab_config.json").read_text())
+
+    # Only PER entities: other labels, so a CRF of their own, from zero.
+    per = [
+        (w, [t if t.endswith("PER") else "O" for t in tags])
+        for w, tags in demo_sentences("train", 40)
+    ]
+    data = str(write_conll(tmp_path / "per.conll", per))
+    spy = _CrfAtStart()
+    other = train(
+        model=result.output,
+        output=str(tmp_path / "per"),
+        train=data,
+        head="crf",
+        callbacks=[spy],
+        **opts,
+    )
+    assert other.labels == ["O", "B-PER", "I-PER"]
+    assert spy.scores is not None and not np.any(spy.scores["transitions"])
+    assert (
+        "has a CRF for other labels, so this run's CRF starts from zero"
+        in (other.stats["head_note"])
+    )

@@ -150,9 +150,12 @@ class Task(ABC):
             )
         return None
 
-    def head_loss(self, model: Any, head: str) -> Callable[..., Any] | None:
+    def head_loss(
+        self, model: Any, head: str, base_folder: str | None = None
+    ) -> Callable[..., Any] | None:
         """Set up the head ``head`` on ``model`` and return its training loss (``None``: the
-        head's own). Only ``linear`` exists by default.
+        head's own). Only ``linear`` exists by default. ``base_folder``: the folder the model
+        was loaded from (a head may go on from what it saved there).
 
         Raises:
             ConfigError: a head the task does not have.
@@ -162,6 +165,11 @@ class Task(ABC):
                 f"head {head!r} is for token classification; a {self.name} run takes head 'linear'"
             )
         return None
+
+    def head_notes(self, head: str, base_folder: str | None = None) -> list[str]:
+        """What the user should know about the head of a run (``head``, going on from the
+        model in ``base_folder``): none by default."""
+        return []
 
     def calibrate(self, model: Any, dev: Any | None) -> None:
         """Choose the task's decision settings on dev once training is over (default: none;

@@ -86,11 +86,9 @@ def finish_run(
         stats["context_note"] = data.context_note
     if cfg.head != "linear":
         stats["head"] = cfg.head
-        if getattr(data.task, "scheme", None) is None:
-            stats["head_note"] = (
-                "the tags have no B-/I- scheme (POS-like), so the CRF learns its transitions "
-                "without the IOB2 constraints"
-            )
+    head_notes = data.task.head_notes(cfg.head, base.folder)
+    if head_notes:
+        stats["head_note"] = "; ".join(head_notes)
     data.task.calibrate(predictor_for(model, data, base, cfg, trainer.args), data.dev)
     dev = test = None
     if data.dev is not None:

@@ -122,7 +122,8 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     set_seed(cfg.seed)
     model = load_with_head(task, base.folder, labels)
     freeze_word_embeddings(model, cfg.freeze_embeddings)
-    loss = task.head_loss(model, cfg.head) or task.loss_function(data.train, cfg.class_weights)
+    loss = task.head_loss(model, cfg.head, base.folder)
+    loss = loss or task.loss_function(data.train, cfg.class_weights)
     train_set = task.build_dataset(
         data.train,
         base.tokenizer,

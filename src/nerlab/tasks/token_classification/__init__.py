@@ -152,16 +152,35 @@ class TokenClassification(Task):
             )
         return [s.argmax(-1) if len(s) else np.zeros(0, dtype=np.int64) for s in scores]
 
-    def head_loss(self, model: Any, head: str) -> Callable[..., Any] | None:
+    def head_loss(
+        self, model: Any, head: str, base_folder: str | None = None
+    ) -> Callable[..., Any] | None:
         """``crf``: attach a CRF to ``model`` and return its loss (``linear``: ``None``, the
-        head's own cross-entropy). Plain tags (POS) get a CRF without the IOB2 constraints."""
+        head's own cross-entropy). Plain tags (POS) get a CRF without the IOB2 constraints.
+        The CRF starts from the scores of a base model trained with one for these labels."""
         if head == "linear":
             return None
         if head != "crf":
-            return super().head_loss(model, head)
-        from nerlab.tasks.token_classification.crf import attach_crf, crf_loss
+            return super().head_loss(model, head, base_folder)
+        from nerlab.tasks.token_classification.crf import attach_crf, crf_loss, saved_crf
 
-        return crf_loss(attach_crf(model, len(self.labels)))
+        start_from, _ = saved_crf(base_folder, self.labels, head)
+        return crf_loss(attach_crf(model, len(self.labels), start_from))
+
+    def head_notes(self, head: str, base_folder: str | None = None) -> list[str]:
+        """A CRF over plain tags (no IOB2 constraints), and what became of a base model's CRF."""
+        notes = []
+        if head == "crf" and self.scheme is None:
+            notes.append(
+                "the tags have no B-/I- scheme (POS-like), so the CRF learns its transitions "
+                "without the IOB2 constraints"
+            )
+        if base_folder is not None:
+            from nerlab.tasks.token_classification.crf import saved_crf
+
+            note = saved_crf(base_folder, self.labels, head)[1]
+            notes += [note] if note else []
+        return notes
 
     def meta(self, max_length: int, base_model: str | None, extra: dict[str, Any]) -> ModelMeta:
         return ModelMeta(

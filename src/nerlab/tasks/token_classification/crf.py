@@ -12,7 +12,8 @@ constraints (:func:`nerlab.metrics.constrained.constrained_ids`).
 
 Transitions are a handful of numbers against millions of encoder weights: they learn with
 :data:`CRF_LR_FACTOR` times the encoder's learning rate (a common choice for BERT-CRF taggers),
-or they would hardly move from zero in a few epochs.
+or they would hardly move from zero in a few epochs. A run that goes on from a model trained
+with the CRF (``--model THAT_FOLDER --head crf``, same labels) starts from its scores.
 
 Example:
     >>> crf = attach_crf(model, num_labels=9)  # doctest: +SKIP
@@ -22,11 +23,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from nerlab.data.alignment import IGNORE_INDEX
+from nerlab.metrics.constrained import Learned
+from nerlab.models.saved import NERLAB_CONFIG, read_meta
 
 CRF_ATTRIBUTE = "crf"
 CRF_LR_FACTOR = 100.0
@@ -124,12 +128,48 @@ def crf_loss(crf: CrfScores) -> Callable[..., torch.Tensor]:
     return loss
 
 
-def attach_crf(model: Any, num_labels: int) -> CrfScores:
-    """Add fresh CRF scores to ``model`` (as ``model.crf``, so the optimiser, checkpoints and
-    ``--resume`` see them) and return them."""
-    crf = CrfScores(num_labels).to(next(model.parameters()).device)
+def attach_crf(model: Any, num_labels: int, start_from: Any = None) -> CrfScores:
+    """Add CRF scores to ``model`` (as ``model.crf``, so the optimiser, checkpoints and
+    ``--resume`` see them) and return them: zero, or ``start_from`` (a ``Learned``)."""
+    crf = CrfScores(num_labels)
+    if start_from is not None:
+        with torch.no_grad():
+            for name in ("start", "transitions", "end"):
+                getattr(crf, name).copy_(torch.as_tensor(getattr(start_from, name)))
+    crf = crf.to(next(model.parameters()).device)
     setattr(model, CRF_ATTRIBUTE, crf)
     return crf
+
+
+def saved_crf(folder: str | Path | None, labels: list[str], head: str) -> tuple[Any, str | None]:
+    """The CRF scores a run continuing from the model in ``folder`` starts from, and a note.
+
+    A base model trained with ``--head crf`` for exactly ``labels`` gives its learned scores
+    (a ``Learned``), so training goes on from them as the encoder's weights do; for other
+    labels, or when this run trains ``head``, not ``crf``, its scores are not used, and the
+    note says so. Any other base model: ``(None, None)``.
+
+    Raises:
+        ModelError: the base model's recorded scores are damaged (naming the file).
+    """
+    if folder is None or not (Path(folder) / NERLAB_CONFIG).is_file():
+        return None, None
+    meta = read_meta(folder)  # checks the recorded scores, naming the file
+    if meta.extra.get("crf") is None:
+        return None, None
+    if head != "crf":
+        return None, (
+            f"the base model {folder} has a CRF head; this run trains --head {head}, so its "
+            "learned transitions are not used (add --head crf to go on from them)"
+        )
+    if list(meta.labels) != list(labels):
+        return None, (
+            f"the base model {folder} has a CRF for other labels, so this run's CRF starts "
+            "from zero"
+        )
+    return Learned.from_json(meta.extra["crf"], len(labels)), (
+        f"the CRF starts from the learned scores of the base model {folder}"
+    )
 
 
 def crf_of(model: Any) -> CrfScores | None:
