@@ -82,3 +82,13 @@ def panx_folder(
         write_panx(folder / f"train-{lang}.tsv", sentences(lang, n_train, 1, kinds))
         write_panx(folder / f"dev-{lang}.tsv", sentences(lang, n_test, 2, kinds))
     return folder
+
+
+def xl_config(strategy: str, out: Path, data: Path, model: Path, **options: Any) -> Any:
+    """An XlingualConfig over de and fr of ``data`` with the tiny training options."""
+    from nerlab.training.xlingual import XlingualConfig
+
+    training = {**XL_TRAINING, "model": str(model), **options.pop("training", {})}
+    return XlingualConfig(
+        strategy, str(out), langs=("de", "fr"), data_dir=str(data), training=training, **options
+    )

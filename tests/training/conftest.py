@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _train_helpers import TINY_OPTIONS, demo_sentences, long_sentence, write_conll
+from _xlingual_helpers import panx_folder
 
+import nerlab.training
 from nerlab.training import TrainResult, train
 
 
@@ -36,3 +39,23 @@ def tiny_run(tiny_encoder_dir: Path, demo_files: dict[str, Path], tmp_path_facto
         output=str(out),
         **TINY_OPTIONS,
     )
+
+
+@pytest.fixture(scope="session")
+def xl_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PAN-X-like de and fr: 200 training and 40 test sentences each, in the shared layout."""
+    return panx_folder(tmp_path_factory.mktemp("panx"), langs=("de", "fr"))
+
+
+@pytest.fixture
+def train_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output folder of every nerlab.train call (xlingual calls it through the package)."""
+    calls: list[str] = []
+    real = nerlab.training.train
+
+    def counting(config: Any = None, **kw: Any) -> Any:
+        calls.append(config.output)
+        return real(config, **kw)
+
+    monkeypatch.setattr(nerlab.training, "train", counting)
+    return calls

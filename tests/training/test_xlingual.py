@@ -12,42 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _xlingual_helpers import XL_TRAINING, panx_folder
+from _xlingual_helpers import panx_folder, xl_config
 
-import nerlab.training
 from nerlab.cli.main import run_cli
 from nerlab.data.io import load_corpus
 from nerlab.errors import ConfigError
-from nerlab.training.xlingual import XlingualConfig, run_xlingual
+from nerlab.training.xlingual import run_xlingual
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def xl_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """de and fr: 200 training and 40 test sentences each, in the shared layout."""
-    return panx_folder(tmp_path_factory.mktemp("panx"), langs=("de", "fr"))
-
-
-def config(strategy: str, out: Path, data: Path, model: Path, **options: Any) -> XlingualConfig:
-    training = {**XL_TRAINING, "model": str(model), **options.pop("training", {})}
-    return XlingualConfig(
-        strategy, str(out), langs=("de", "fr"), data_dir=str(data), training=training, **options
-    )
-
-
-@pytest.fixture
-def train_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The output folder of every nerlab.train call (xlingual calls it through the package)."""
-    calls: list[str] = []
-    real = nerlab.training.train
-
-    def counting(config: Any = None, **kw: Any) -> Any:
-        calls.append(config.output)
-        return real(config, **kw)
-
-    monkeypatch.setattr(nerlab.training, "train", counting)
-    return calls
 
 
 def sentences(path: Path) -> int:
@@ -91,7 +63,7 @@ def test_zero_shot_cli_writes_the_matrix(tmp_path, xl_data, tiny_encoder_dir, ca
 
 def test_each_resumes_at_the_next_cell(tmp_path, xl_data, tiny_encoder_dir, train_calls):
     out = tmp_path / "xl"
-    first = run_xlingual(config("each", out, xl_data, tiny_encoder_dir, max_new_cells=1))
+    first = run_xlingual(xl_config("each", out, xl_data, tiny_encoder_dir, max_new_cells=1))
     assert (first.trained, first.pending) == (["de"], ["fr"])
     assert len(train_calls) == 1
     assert first.matrix.values[1] == [None, None] and not first.matrix.complete
@@ -99,22 +71,22 @@ def test_each_resumes_at_the_next_cell(tmp_path, xl_data, tiny_encoder_dir, trai
     assert partial["complete"] is False and partial["values"][1] == [None, None]
     done_at = (out / "cells/de/scores.json").stat().st_mtime_ns
 
-    second = run_xlingual(config("each", out, xl_data, tiny_encoder_dir))
+    second = run_xlingual(xl_config("each", out, xl_data, tiny_encoder_dir))
     assert (second.reused, second.trained, second.pending) == (["de"], ["fr"], [])
     assert [Path(c).parent.name for c in train_calls] == ["de", "fr"]
     assert (out / "cells/de/scores.json").stat().st_mtime_ns == done_at
     assert second.matrix.complete and second.matrix.values[0] == first.matrix.values[0]
     assert sentences(out / "cells/fr/data/train.conll") == 180
 
-    third = run_xlingual(config("each", out, xl_data, tiny_encoder_dir))
+    third = run_xlingual(xl_config("each", out, xl_data, tiny_encoder_dir))
     assert third.trained == [] and len(train_calls) == 2, "a finished cell is never retrained"
 
     # Other options in the same folder: refused, naming the difference.
-    other = config("each", out, xl_data, tiny_encoder_dir, training={"epochs": 1.0})
+    other = xl_config("each", out, xl_data, tiny_encoder_dir, training={"epochs": 1.0})
     with pytest.raises(ConfigError, match=r"training\.epochs: 0\.5 -> 1\.0"):
         run_xlingual(other)
     with pytest.raises(ConfigError, match="strategy: 'each' -> 'all'"):
-        run_xlingual(config("all", out, xl_data, tiny_encoder_dir))
+        run_xlingual(xl_config("all", out, xl_data, tiny_encoder_dir))
     assert len(train_calls) == 2
 
 
@@ -127,7 +99,7 @@ def test_a_cell_interrupted_after_training_is_scored_not_retrained(
         if status.state == "scoring":
             raise KeyboardInterrupt
 
-    cfg = config("zero-shot", out, xl_data, tiny_encoder_dir)
+    cfg = xl_config("zero-shot", out, xl_data, tiny_encoder_dir)
     with pytest.raises(KeyboardInterrupt):
         run_xlingual(cfg, progress=interrupt)
     assert len(train_calls) == 1 and not (out / "cells/de/scores.json").exists()
@@ -139,7 +111,7 @@ def test_a_cell_interrupted_after_training_is_scored_not_retrained(
 
     # --overwrite removes nerlab's files only: a file of the user's stops it.
     (out / "cells/de/notes.txt").write_text("mine")
-    again = config("zero-shot", out, xl_data, tiny_encoder_dir, overwrite=True, max_new_cells=1)
+    again = xl_config("zero-shot", out, xl_data, tiny_encoder_dir, overwrite=True, max_new_cells=1)
     with pytest.raises(ConfigError, match=r"cells/de/notes\.txt"):
         run_xlingual(again)
     assert (out / "cells/de/scores.json").is_file(), "nothing was removed"
@@ -147,9 +119,9 @@ def test_a_cell_interrupted_after_training_is_scored_not_retrained(
 
 def test_overwrite_starts_again(tmp_path, xl_data, tiny_encoder_dir, train_calls):
     out = tmp_path / "xl"
-    run_xlingual(config("zero-shot", out, xl_data, tiny_encoder_dir, keep_models=True))
+    run_xlingual(xl_config("zero-shot", out, xl_data, tiny_encoder_dir, keep_models=True))
     assert list((out / "cells/de/model").glob("*.safetensors")), "--keep-models keeps weights"
-    cfg = config("zero-shot", out, xl_data, tiny_encoder_dir, source="fr", overwrite=True)
+    cfg = xl_config("zero-shot", out, xl_data, tiny_encoder_dir, source="fr", overwrite=True)
     result = run_xlingual(cfg)
     assert result.trained == ["fr"] and len(train_calls) == 2
     assert sorted(p.name for p in (out / "cells").iterdir()) == ["fr"], "the old cell is gone"
@@ -157,7 +129,7 @@ def test_overwrite_starts_again(tmp_path, xl_data, tiny_encoder_dir, train_calls
 
 def test_all_trains_one_model_on_every_language(tmp_path, xl_data, tiny_encoder_dir):
     out = tmp_path / "xl"
-    result = run_xlingual(config("all", out, xl_data, tiny_encoder_dir))
+    result = run_xlingual(xl_config("all", out, xl_data, tiny_encoder_dir))
     assert result.matrix.rows == ["all"] and result.matrix.complete
     assert sentences(out / "cells/all/data/train.conll") == 360
     assert sentences(out / "cells/all/data/dev.conll") == 40
@@ -167,7 +139,7 @@ def test_all_trains_one_model_on_every_language(tmp_path, xl_data, tiny_encoder_
 
 def test_mix_downsamples_to_the_shares(tmp_path, xl_data, tiny_encoder_dir):
     out = tmp_path / "xl"
-    cfg = config("mix", out, xl_data, tiny_encoder_dir, mix={"de": 0.75, "fr": 0.25}, total=100)
+    cfg = xl_config("mix", out, xl_data, tiny_encoder_dir, mix={"de": 0.75, "fr": 0.25}, total=100)
     result = run_xlingual(cfg)
     info = json.loads((out / "matrix.json").read_text())
     assert info["cells"]["mix"]["train"] == {"de": 75, "fr": 25}
@@ -185,7 +157,7 @@ def test_mix_downsamples_to_the_shares(tmp_path, xl_data, tiny_encoder_dir):
 
 def test_sizes_draws_the_curve_next_to_zero_shot(tmp_path, xl_data, tiny_encoder_dir):
     out = tmp_path / "xl"
-    cfg = config("sizes", out, xl_data, tiny_encoder_dir, sizes=(60, 20), target="fr")
+    cfg = xl_config("sizes", out, xl_data, tiny_encoder_dir, sizes=(60, 20), target="fr")
     result = run_xlingual(cfg)
     assert result.matrix.rows == ["de", "fr-20", "fr-60"]
     curve = json.loads((out / "matrix.json").read_text())["curve"]
@@ -203,7 +175,7 @@ def test_sizes_draws_the_curve_next_to_zero_shot(tmp_path, xl_data, tiny_encoder
 def test_labels_that_differ_between_languages(tmp_path, tiny_encoder_dir):
     data = panx_folder(tmp_path / "data", langs=("de", "fr"), types={"de": ("PER", "LOC")})
     out = tmp_path / "xl"
-    result = run_xlingual(config("zero-shot", out, data, tiny_encoder_dir))
+    result = run_xlingual(xl_config("zero-shot", out, data, tiny_encoder_dir))
     notes = " ".join(result.notes)
     assert "de train lacks B-ORG, I-ORG; test lacks B-ORG, I-ORG" in notes
     labels = json.loads((out / "matrix.json").read_text())["labels"]

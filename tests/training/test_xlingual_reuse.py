@@ -9,44 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _xlingual_helpers import XL_TRAINING, panx_folder
+from _xlingual_helpers import xl_config
 
-import nerlab.training
 from nerlab.cli.main import run_cli
 from nerlab.errors import ConfigError
-from nerlab.training.xlingual import XlingualConfig, run_xlingual
-
-
-@pytest.fixture(scope="module")
-def xl_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return panx_folder(tmp_path_factory.mktemp("panx"), langs=("de", "fr"))
-
-
-def config(strategy: str, out: Path, data: Path, model: Path, **options: Any) -> XlingualConfig:
-    training = {**XL_TRAINING, "model": str(model), **options.pop("training", {})}
-    return XlingualConfig(
-        strategy, str(out), langs=("de", "fr"), data_dir=str(data), training=training, **options
-    )
-
-
-@pytest.fixture
-def train_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    real = nerlab.training.train
-
-    def counting(config: Any = None, **kw: Any) -> Any:
-        calls.append(Path(config.output).parent.name)
-        return real(config, **kw)
-
-    monkeypatch.setattr(nerlab.training, "train", counting)
-    return calls
+from nerlab.training.xlingual import run_xlingual
 
 
 @pytest.fixture(scope="module")
 def zero_shot(tmp_path_factory: pytest.TempPathFactory, xl_data, tiny_encoder_dir) -> Path:
     out = tmp_path_factory.mktemp("zero") / "xl-zero"
-    run_xlingual(config("zero-shot", out, xl_data, tiny_encoder_dir))
+    run_xlingual(xl_config("zero-shot", out, xl_data, tiny_encoder_dir))
     return out
+
+
+def cells(calls: list[str]) -> list[str]:
+    """The cells of nerlab.train calls (their output is ``.../cells/NAME/model``)."""
+    return [Path(c).parent.name for c in calls]
 
 
 def scores(out: Path, cell: str) -> dict[str, Any]:
@@ -77,7 +56,7 @@ def test_sizes_copies_the_zero_shot_cell(tmp_path, xl_data, tiny_encoder_dir, ze
 
     # The rerun finds its own copy (done earlier), with or without --reuse.
     again = run_xlingual(
-        config("sizes", out, xl_data, tiny_encoder_dir, sizes=(20, 60), target="fr")
+        xl_config("sizes", out, xl_data, tiny_encoder_dir, sizes=(20, 60), target="fr")
     )
     assert again.reused == ["de", "fr-20", "fr-60"] and again.copied == []
 
@@ -87,11 +66,11 @@ def test_the_copy_is_what_training_the_cell_gives(
 ):
     """The premise of --reuse: the same cell trained in a sizes run scores the same."""
     trained = run_xlingual(
-        config("sizes", tmp_path / "a", xl_data, tiny_encoder_dir, sizes=(20,), target="fr")
+        xl_config("sizes", tmp_path / "a", xl_data, tiny_encoder_dir, sizes=(20,), target="fr")
     )
     assert trained.trained == ["de", "fr-20"]
     copied = run_xlingual(
-        config(
+        xl_config(
             "sizes",
             tmp_path / "b",
             xl_data,
@@ -102,23 +81,23 @@ def test_the_copy_is_what_training_the_cell_gives(
         )
     )
     assert copied.copied == ["de"] and copied.trained == ["fr-20"]
-    assert train_calls == ["de", "fr-20", "fr-20"]
+    assert cells(train_calls) == ["de", "fr-20", "fr-20"]
     assert trained.matrix.values == copied.matrix.values
 
 
 def test_each_copies_the_source_cell_and_trains_the_rest(
     tmp_path, xl_data, tiny_encoder_dir, zero_shot, train_calls
 ):
-    cfg = config("each", tmp_path / "each", xl_data, tiny_encoder_dir, reuse=(str(zero_shot),))
+    cfg = xl_config("each", tmp_path / "each", xl_data, tiny_encoder_dir, reuse=(str(zero_shot),))
     result = run_xlingual(cfg)
-    assert (result.copied, result.trained) == (["de"], ["fr"]) and train_calls == ["fr"]
+    assert (result.copied, result.trained) == (["de"], ["fr"]) and cells(train_calls) == ["fr"]
     assert result.notes == []
 
 
 def test_a_run_with_other_options_gives_nothing_and_says_why(
     tmp_path, xl_data, tiny_encoder_dir, zero_shot, train_calls
 ):
-    cfg = config(
+    cfg = xl_config(
         "each",
         tmp_path / "each",
         xl_data,
@@ -136,7 +115,7 @@ def test_a_run_with_other_options_gives_nothing_and_says_why(
 
 
 def test_a_run_without_the_cell_says_so(tmp_path, xl_data, tiny_encoder_dir, zero_shot):
-    cfg = config(
+    cfg = xl_config(
         "zero-shot",
         tmp_path / "fr",
         xl_data,
@@ -157,17 +136,17 @@ def test_bad_reuse_folders_are_refused_before_training(
     out = tmp_path / "xl"
     with pytest.raises(ConfigError, match=r"--reuse .*nowhere: the folder does not exist"):
         run_xlingual(
-            config("each", out, xl_data, tiny_encoder_dir, reuse=(str(tmp_path / "nowhere"),))
+            xl_config("each", out, xl_data, tiny_encoder_dir, reuse=(str(tmp_path / "nowhere"),))
         )
     (tmp_path / "mine").mkdir()
     with pytest.raises(ConfigError, match=r"mine: the folder holds no xlingual\.json"):
         run_xlingual(
-            config("each", out, xl_data, tiny_encoder_dir, reuse=(str(tmp_path / "mine"),))
+            xl_config("each", out, xl_data, tiny_encoder_dir, reuse=(str(tmp_path / "mine"),))
         )
-    run_xlingual(config("zero-shot", out, xl_data, tiny_encoder_dir))
+    run_xlingual(xl_config("zero-shot", out, xl_data, tiny_encoder_dir))
     with pytest.raises(ConfigError, match="this run's own --output"):
-        run_xlingual(config("zero-shot", out, xl_data, tiny_encoder_dir, reuse=(str(out),)))
-    assert train_calls == ["de"]
+        run_xlingual(xl_config("zero-shot", out, xl_data, tiny_encoder_dir, reuse=(str(out),)))
+    assert cells(train_calls) == ["de"]
 
 
 def test_a_run_recorded_before_a_setting_existed_still_resumes(
@@ -182,10 +161,10 @@ def test_a_run_recorded_before_a_setting_existed_still_resumes(
         if status.state == "scoring" and status.cell.name == "fr":
             raise KeyboardInterrupt
 
-    cfg = config("each", out, xl_data, tiny_encoder_dir)
+    cfg = xl_config("each", out, xl_data, tiny_encoder_dir)
     with pytest.raises(KeyboardInterrupt):
         run_xlingual(cfg, progress=interrupt)
-    assert train_calls == ["de", "fr"] and not (out / "cells/fr/scores.json").exists()
+    assert cells(train_calls) == ["de", "fr"] and not (out / "cells/fr/scores.json").exists()
     old = ("head", "preset")
     _drop_keys(out / "xlingual.json", old, "options", "training")
     _drop_keys(out / "cells/de/scores.json", old, "identity", "options", "training")
@@ -193,7 +172,7 @@ def test_a_run_recorded_before_a_setting_existed_still_resumes(
 
     result = run_xlingual(cfg)
     assert result.reused == ["de"] and result.trained == ["fr"]
-    assert train_calls == ["de", "fr"], "the saved fr model was scored, not trained again"
+    assert cells(train_calls) == ["de", "fr"], "the saved fr model was scored, not trained again"
     assert (out / "cells/fr/scores.json").is_file()
 
 
