@@ -36,7 +36,8 @@ _TRAINING = [f for f in fields(TrainConfig) if f.name not in (*CELL_FIELDS, *OTH
 
 def _own_parameters() -> list[inspect.Parameter]:
     def opt(name: str, annotation: Any, default: Any, *decls: str, help: str) -> inspect.Parameter:
-        extra = {"metavar": "LANG=FILE"} if name.endswith("_pairs") else {}
+        metavars = {"train_pairs": "LANG=FILE", "test_pairs": "LANG=FILE", "reuse": "RUN"}
+        extra = {"metavar": metavars[name]} if name in metavars else {}
         option = typer.Option(*decls, help=help, **extra)
         return inspect.Parameter(
             name,
