@@ -35,7 +35,7 @@ HEAD_CHOICES = ("linear", "crf")
 # defaults. The numbers behind them are in docs/accuracy.md ("The default encoder").
 PRESETS: dict[str, dict[str, Any]] = {
     "fast": {"model": "minilm-l6"},
-    "accurate": {"model": "e5-small-multilingual", "head": "crf"},
+    "accurate": {"model": "e5-small-multilingual", "head": "crf", "context": 64},
 }
 # Options that only text classification reads, with their defaults.
 TEXT_OPTIONS: dict[str, Any] = {
@@ -63,7 +63,8 @@ class TrainConfig:
         default=None,
         metadata={
             "help": "A recipe that sets the options you leave at their defaults: fast "
-            "(minilm-l6, the default) or accurate (e5-small-multilingual, --head crf); "
+            "(minilm-l6, the default) or accurate (e5-small-multilingual, --head crf, "
+            "--context 64); "
             "docs/accuracy.md.",
             "choices": tuple(PRESETS),
         },

@@ -103,6 +103,10 @@ def test_presets_fill_the_fields_left_at_their_defaults():
     for name, value in PRESETS["accurate"].items():
         assert getattr(accurate, name) == value
     assert TrainConfig(output="o", preset="accurate").model == "e5-small-multilingual"
+    # docs/accuracy.md's final recipe: the CRF and 64 sub-tokens of document context
+    assert (accurate.head, accurate.context) == ("crf", 64)
+    narrower = {"output": "o", "preset": "accurate", "context": 32}
+    assert TrainConfig.from_dict(narrower).context == 32
     assert TrainConfig.from_dict({"output": "o", "preset": "fast"}).model == "minilm-l6"
     # a value the user gives wins over the preset's
     mine = TrainConfig.from_dict({"output": "o", "preset": "accurate", "model": "my/encoder"})
@@ -149,5 +153,5 @@ def test_presets_are_ner_recipes(tmp_path):
     cfg = TrainConfig(output=str(tmp_path / "o"), preset="accurate", train=str(texts))
     with pytest.raises(ConfigError) as exc:
         load_data(cfg)
-    assert "preset 'accurate' sets head 'crf'" in str(exc.value)
+    assert "preset 'accurate' sets head 'crf', context 64" in str(exc.value)
     assert "presets are NER recipes" in str(exc.value)
