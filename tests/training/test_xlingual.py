@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _xlingual_helpers import panx_folder, xl_config
+from _xlingual_helpers import XL_TRAINING, panx_folder, xl_config
 
 from nerlab.cli.main import run_cli
 from nerlab.data.io import load_corpus
 from nerlab.errors import ConfigError
-from nerlab.training.xlingual import run_xlingual
+from nerlab.training.xlingual import XlingualConfig, run_xlingual
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -59,6 +59,21 @@ def test_zero_shot_cli_writes_the_matrix(tmp_path, xl_data, tiny_encoder_dir, ca
     assert not (model / "tokenizer.json").exists()
     record = json.loads((out / "xlingual.json").read_text())
     assert record["sentences"]["de"] == {"train_file": 200, "train": 180, "dev": 20, "test": 40}
+
+
+def test_context_on_data_without_documents_is_said(tmp_path, xl_data, tiny_encoder_dir, capsys):
+    """PAN-X has no documents: a cell trained with --context trains without it, and the run
+    says so in the terminal and in the cell's scores.json (what `nerlab train` says)."""
+    out = tmp_path / "xl"
+    argv = ["xlingual", "zero-shot", "--langs", "de,fr", "-o", str(out), "--context", "16"]
+    argv += ["--data-dir", str(xl_data), "--model", str(tiny_encoder_dir), "--epochs", "0.5"]
+    argv += ["--batch-size", "32", "--lr", "0.002", "--warmup-ratio", "0", "--precision", "fp32"]
+    assert run_cli(argv) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "note: cell de: --context 16 asked, but the training data" in printed
+    assert "has no documents" in printed
+    notes = json.loads((out / "cells/de/scores.json").read_text())["notes"]
+    assert len(notes) == 1 and "trained without document context" in notes[0]
 
 
 def test_each_resumes_at_the_next_cell(tmp_path, xl_data, tiny_encoder_dir, train_calls):
@@ -135,6 +150,20 @@ def test_all_trains_one_model_on_every_language(tmp_path, xl_data, tiny_encoder_
     assert sentences(out / "cells/all/data/dev.conll") == 40
     cells = json.loads((out / "matrix.json").read_text())["cells"]
     assert cells["all"]["train"] == {"de": 180, "fr": 180}
+
+
+def test_a_preset_run_records_the_presets_model(tmp_path, xl_data):
+    """With --preset the training options hold no model (the preset picks it): the matrix
+    still names the encoder that was trained. The fast preset's MiniLM, a few steps."""
+    out = tmp_path / "xl"
+    cfg = XlingualConfig(
+        "zero-shot", str(out), langs=("de", "fr"), data_dir=str(xl_data),
+        training={**XL_TRAINING, "preset": "fast"}, train_limit_per_lang=64,
+    )  # fmt: skip
+    assert "model" not in cfg.training
+    result = run_xlingual(cfg)
+    assert result.matrix.complete
+    assert json.loads((out / "matrix.json").read_text())["model"] == "minilm-l6"
 
 
 def test_mix_downsamples_to_the_shares(tmp_path, xl_data, tiny_encoder_dir):

@@ -305,7 +305,9 @@ def _run_cell(
     scores = _score(cfg, model, langs)
     ranks.wait()  # every rank has loaded and scored the model before rank 0 prunes it
     scores["identity"] = identity
-    scores["notes"] = written["notes"]
+    # what the training run itself said (no documents for --context, a base model's CRF)
+    said = [(scores.get("stats") or {}).get(k) for k in ("context_note", "head_note")]
+    scores["notes"] = written["notes"] + [f"cell {cell.name}: {n}" for n in said if n]
     if ranks.main:
         write_text_atomic(folder / xl_dir.SCORES, json.dumps(scores, indent=2) + "\n")
         if not cfg.keep_models:
@@ -367,7 +369,7 @@ def _matrix(
     ]
     info: dict[str, Any] = {
         "strategy": cfg.strategy,
-        "model": cfg.training["model"],
+        "model": cfg.train_config(cfg.output).model,  # a preset's model when one was given
         "cells": {
             c.name: {
                 **c.to_dict(),
