@@ -96,6 +96,7 @@ def train_cmd(**options: Any) -> None:
     from nerlab.cli._progress import TrainProgress
     from nerlab.training import train
     from nerlab.training.run import interrupt_message
+    from nerlab.training.state import run_notes
 
     cfg = config_from_options(options)
     err = Console(stderr=True)
@@ -123,9 +124,8 @@ def train_cmd(**options: Any) -> None:
             else "truncated (--long-text windows reads them whole)"
         )
         console.print(f"texts over the model's maximum length: {listed}; {how}")
-    for key in ("context_note", "head_note"):
-        if stats.get(key):
-            console.print(f"[yellow]note:[/] {escape(stats[key])}")
+    for note in run_notes(stats):
+        console.print(f"[yellow]note:[/] {escape(note)}")
     console.print(
         f"trained {stats['epochs_run']} epochs in {stats['seconds']:.1f} s "
         f"({stats['train_samples_per_second']:.1f} samples/s, {stats['precision']}"

@@ -73,6 +73,16 @@ class TrainResult:
     model: Any = field(default=None, repr=False)
 
 
+#: ``stats`` keys in which a run says how it used what it was asked (``--context`` without
+#: documents, a base model's CRF): shown by ``nerlab train`` and each ``xlingual`` cell.
+RUN_NOTES = ("context_note", "head_note")
+
+
+def run_notes(stats: dict[str, Any]) -> list[str]:
+    """The notes a run recorded in its ``stats``, in :data:`RUN_NOTES` order."""
+    return [stats[key] for key in RUN_NOTES if stats.get(key)]
+
+
 def model_meta(data: TrainData, base: BaseModel, extra: dict[str, Any] | None = None) -> ModelMeta:
     return data.task.meta(base.max_length, base.name, extra or {})
 

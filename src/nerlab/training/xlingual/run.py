@@ -281,6 +281,7 @@ def _run_cell(
 ) -> dict[str, Any]:
     """Write the cell's data, train it (or resume it), score it; rank 0 writes scores.json."""
     from nerlab.training import train
+    from nerlab.training.state import run_notes
 
     folder = xl_dir.cell_dir(cfg.output, cell.name)
     data = folder / xl_dir.DATA
@@ -305,9 +306,8 @@ def _run_cell(
     scores = _score(cfg, model, langs)
     ranks.wait()  # every rank has loaded and scored the model before rank 0 prunes it
     scores["identity"] = identity
-    # what the training run itself said (no documents for --context, a base model's CRF)
-    said = [(scores.get("stats") or {}).get(k) for k in ("context_note", "head_note")]
-    scores["notes"] = written["notes"] + [f"cell {cell.name}: {n}" for n in said if n]
+    said = run_notes(scores.get("stats") or {})  # what the training run itself said
+    scores["notes"] = written["notes"] + [f"cell {cell.name}: {note}" for note in said]
     if ranks.main:
         write_text_atomic(folder / xl_dir.SCORES, json.dumps(scores, indent=2) + "\n")
         if not cfg.keep_models:
