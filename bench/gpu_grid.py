@@ -147,10 +147,10 @@ def main() -> None:
             waiting.remove(r)
             log = a.work / f"{r['name']}.log"
             flags = extra["ner" if r.get("then") else "xl"]
-            chain = " ".join(map(_quote, r["cmd"] + flags)) + f" >{log} 2>&1"
+            chain = shlex.join(r["cmd"] + flags) + f" >{log} 2>&1"
             if r.get("then"):
                 testb = a.work / f"{r['name']}.testb.json"
-                chain += f" && {' '.join(map(_quote, r['then']))} >{testb} 2>>{log}"
+                chain += f" && {shlex.join(r['then'])} >{testb} 2>>{log}"
                 chain += f" ; rm -f {a.work / r['name']}/model.safetensors"
             proc = subprocess.Popen(["bash", "-c", chain], start_new_session=True)
             going[r["name"]] = (proc, time.time())
@@ -158,10 +158,6 @@ def main() -> None:
         time.sleep(2)
     write()
     print(json.dumps(json.loads(summary.read_text()), indent=1)[:20000])
-
-
-def _quote(arg: str) -> str:
-    return shlex.quote(arg)
 
 
 if __name__ == "__main__":
