@@ -182,8 +182,9 @@ class TrainConfig:
     freeze_embeddings: bool = field(
         default=False,
         metadata={
-            "help": "Keep the word-embedding matrix fixed: faster, smaller checkpoints for "
-            "large vocabularies (e5-small: 1.7x), but lower F1 in docs/accuracy.md.",
+            "help": "Keep the word-embedding matrix fixed. Training it already updates only "
+            "the rows the training data uses (as fast: docs/accuracy.md), and freezing lowered "
+            "F1 there.",
             "flag": "--freeze-embeddings/--train-embeddings",
         },
     )

@@ -1,6 +1,7 @@
 """``freeze_embeddings``: the word-embedding matrix stays fixed (no gradient, no AdamW state)
 when asked (off by default: lower F1 in docs/accuracy.md); everything else trains, the run says
-which, and a run started before the setting existed still resumes."""
+which, and a run started before the setting existed still resumes. (Training the matrix
+updates only the rows the data uses: tests/training/test_used_rows.py.)"""
 
 from __future__ import annotations
 

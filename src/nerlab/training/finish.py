@@ -22,6 +22,7 @@ from nerlab.models.saved import save_meta
 from nerlab.tasks import Evaluation
 from nerlab.tasks.token_classification import TaggingEvaluation, TokenClassification
 from nerlab.training import output as out_dir
+from nerlab.training.embeddings import merge_used_rows
 from nerlab.training.state import (
     BaseModel,
     TrainData,
@@ -73,10 +74,13 @@ def finish_run(
 ) -> TrainResult:
     """Score the final (best) model on dev/test and, on rank 0, write everything to the folder."""
     model = trainer.model
+    trained_rows = merge_used_rows(model)
     stats = run_stats(trainer, output, seconds)
     stats["precision"] = precision_of(trainer.args)
     embeddings = model.get_input_embeddings().weight
     stats["word_embeddings"] = "trained" if embeddings.requires_grad else "frozen"
+    if trained_rows is not None:
+        stats["word_embedding_rows_trained"] = trained_rows
     long_inputs = data.source.get("long_inputs") or {}
     if long_inputs:
         stats["texts_over_max_length"] = {k: r["over_max_length"] for k, r in long_inputs.items()}

@@ -115,6 +115,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     from transformers import EarlyStoppingCallback, PrinterCallback, set_seed
 
     from nerlab.training.callbacks import LossMeter, MetricsFileCallback, TimingCallback
+    from nerlab.training.embeddings import train_used_rows
     from nerlab.training.trainer import DevScorer, TaskTrainer
 
     task = data.task
@@ -132,6 +133,8 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
         label_all_subtokens=cfg.label_all_subtokens,
         context=data.context,
     )
+    if not cfg.freeze_embeddings:
+        train_used_rows(model, train_set)
     scorer = None
     if data.dev is not None:
         dev = data.dev

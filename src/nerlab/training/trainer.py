@@ -11,7 +11,9 @@ The only things changed from the stock Trainer are the two a task needs:
 - :meth:`TaskTrainer.training_step` feeds the loss of each step to a :class:`LossMeter` that
   the callbacks read.
 - :meth:`TaskTrainer.create_optimizer` gives a CRF head's scores (``--head crf``) their own
-  parameter group with a larger learning rate.
+  parameter group with a larger learning rate, and
+  :meth:`TaskTrainer.get_decay_parameter_names` keeps the trained rows of the word embeddings
+  (:mod:`nerlab.training.embeddings`) out of weight decay.
 
 Everything else (AdamW, linear warm-up/decay, length-grouped sampling, mixed precision,
 gradient accumulation, checkpoints, resuming, DDP) is the stock Trainer's.
@@ -80,6 +82,16 @@ class TaskTrainer(Trainer):
         loss = super().training_step(model, inputs, num_items_in_batch)
         self.meter.add(float(loss) * self.current_gradient_accumulation_steps)
         return loss
+
+    def get_decay_parameter_names(self, model: torch.nn.Module) -> list[str]:
+        """The stock names, less the ``delta`` of a :class:`UsedRowsEmbedding` (decay would
+        pull its rows towards their pretrained values, not towards zero)."""
+        from nerlab.training.embeddings import used_rows_parameters
+
+        rows = used_rows_parameters(model)
+        params = dict(model.named_parameters())
+        names = super().get_decay_parameter_names(model)
+        return [n for n in names if id(params.get(n)) not in rows]
 
     def create_optimizer(self, model: Any = None) -> Any:
         """The stock AdamW, with a CRF head's scores in a group of their own at
