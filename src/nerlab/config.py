@@ -188,6 +188,14 @@ class TrainConfig:
             "flag": "--freeze-embeddings/--train-embeddings",
         },
     )
+    attention_dropout: float | None = field(
+        default=None,
+        metadata={
+            "help": "Dropout on the attention probabilities while training (none: the model's "
+            "own, 0.1 for BERT-style encoders). 0 lets PyTorch use its fused attention "
+            "kernel on CPU (no seq x seq matrices): less memory on long windows, faster.",
+        },
+    )
     eval_token_budget: int = field(
         default=1024, metadata={"help": "Tokens per forward pass when scoring dev/test."}
     )
@@ -273,6 +281,8 @@ class TrainConfig:
         for name in ("weight_decay", "max_grad_norm", "patience"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.attention_dropout is not None and not 0 <= self.attention_dropout < 1:
+            raise ConfigError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
         if not 0 <= self.warmup_ratio < 1:
             raise ConfigError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if self.precision not in PRECISION_CHOICES:
@@ -430,6 +440,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "compile": (bool,),
     "context": (int,),
     "freeze_embeddings": (bool,),
+    "attention_dropout": (int, float, type(None)),
     "eval_token_budget": (int,),
     "overwrite": (bool,),
     "resume": (bool,),

@@ -121,7 +121,7 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     task = data.task
     labels = task.labels
     set_seed(cfg.seed)
-    model = load_with_head(task, base.folder, labels)
+    model = load_with_head(task, base.folder, labels, attention_dropout(base, cfg))
     freeze_word_embeddings(model, cfg.freeze_embeddings)
     loss = task.head_loss(model, cfg.head, base.folder)
     loss = loss or task.loss_function(data.train, cfg.class_weights)
@@ -166,13 +166,42 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     return trainer
 
 
-def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
+# The config fields that hold the dropout on attention probabilities (BERT, RoBERTa, XLM-R,
+# DeBERTa, ALBERT, MPNet; DistilBERT, ModernBERT).
+ATTENTION_DROPOUT_FIELDS = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def attention_dropout(base: BaseModel, cfg: TrainConfig) -> dict[str, float]:
+    """The config override for ``cfg.attention_dropout`` (none: the model's own).
+
+    Raises:
+        ConfigError: the model's config.json has no attention dropout field.
+    """
+    from nerlab.errors import ConfigError
+    from nerlab.models.saved import read_json
+
+    if cfg.attention_dropout is None:
+        return {}
+    config = read_json(Path(base.folder) / "config.json")
+    names = [name for name in ATTENTION_DROPOUT_FIELDS if name in config]
+    if not names:
+        raise ConfigError(
+            f"attention_dropout {cfg.attention_dropout} cannot be set for {cfg.model}: its "
+            f"config.json has none of {', '.join(ATTENTION_DROPOUT_FIELDS)}; drop the option"
+        )
+    return {name: float(cfg.attention_dropout) for name in names}
+
+
+def load_with_head(
+    task: Task, folder: str, labels: list[str], overrides: dict[str, Any] | None = None
+) -> Any:
     """The base model with the task head for ``labels``.
 
     A base model that already has a head for exactly these labels keeps it (training goes on
     from it); a head for other labels (another tag column, another corpus) is replaced by a
     fresh one, initialised as transformers initialises a new head. The task adds its head
-    settings (a multi-label classifier's ``problem_type``).
+    settings (a multi-label classifier's ``problem_type``); ``overrides`` are further config
+    values (the attention dropout).
     """
     import torch
 
@@ -190,6 +219,7 @@ def load_with_head(task: Task, folder: str, labels: list[str]) -> Any:
         label2id={lab: i for i, lab in enumerate(labels)},
         ignore_mismatched_sizes=replace,
         **task.head_config(),
+        **(overrides or {}),
     )
     if replace and len(old_labels) == len(labels):  # same size: not re-initialised by loading
         for layer in model.classifier.modules():  # a Linear, or a small head (RoBERTa's)
