@@ -87,3 +87,14 @@ def torchrun_reports(worker: str, args: list[str], timeout: int) -> list[dict[st
         for line in proc.stdout.splitlines()
         if line.startswith(RESULT)
     ]
+
+
+def tiny_bert_tagger(vocab: int, **config: Any) -> Any:
+    """A random one-layer BERT token classifier (3 labels) with ``vocab`` rows; ``config``
+    overrides BertConfig fields."""
+    from transformers import BertConfig, BertForTokenClassification
+
+    settings = {"hidden_size": 8, "num_attention_heads": 1, "intermediate_size": 16} | config
+    return BertForTokenClassification(
+        BertConfig(vocab_size=vocab, num_hidden_layers=1, num_labels=3, **settings)
+    )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from _train_helpers import TINY_OPTIONS, demo_files
-from transformers import BertConfig, BertForTokenClassification, TrainerCallback
+from _train_helpers import TINY_OPTIONS, demo_files, tiny_bert_tagger
+from transformers import TrainerCallback
 
 from nerlab.cli.main import run_cli
 from nerlab.config import TrainConfig
@@ -33,22 +33,10 @@ def _weights(folder: Path | str) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def _tiny_model(vocab: int) -> BertForTokenClassification:
-    config = BertConfig(
-        vocab_size=vocab,
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=1,
-        intermediate_size=16,
-        num_labels=3,
-    )
-    return BertForTokenClassification(config)
-
-
 @pytest.mark.parametrize("vocab", [30_522, 250_037])  # MiniLM / BERT, e5-small / XLM-R
 @pytest.mark.parametrize("freeze", [True, False])
 def test_only_the_word_matrix_is_frozen(vocab, freeze):
-    model = _tiny_model(vocab)
+    model = tiny_bert_tagger(vocab)
     freeze_word_embeddings(model, freeze)
     assert model.bert.embeddings.word_embeddings.weight.requires_grad is not freeze
     # positions, types and every layer still train

@@ -8,9 +8,9 @@ import json
 
 import pytest
 import torch
-from _train_helpers import TINY_OPTIONS, demo_files
+from _train_helpers import TINY_OPTIONS, demo_files, tiny_bert_tagger
 from torch import nn
-from transformers import BertConfig, BertForTokenClassification, TrainerCallback
+from transformers import BertForTokenClassification, TrainerCallback
 
 from nerlab.models.saved import load_tokenizer, load_torch_model
 from nerlab.training import train
@@ -29,18 +29,15 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def _tiny(vocab: int = 500, seed: int = 0) -> BertForTokenClassification:
     torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=vocab,
+    return tiny_bert_tagger(
+        vocab,
         hidden_size=16,
-        num_hidden_layers=1,
         num_attention_heads=2,
         intermediate_size=32,
-        num_labels=3,
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         pad_token_id=0,
     )
-    return BertForTokenClassification(config)
 
 
 def _batches(used: torch.Tensor, steps: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
