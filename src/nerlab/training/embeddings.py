@@ -30,6 +30,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+# The nn.Embedding settings besides its size, carried over in both directions.
+_OPTIONS = ("padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse")
+
 
 class UsedRowsEmbedding(nn.Embedding):
     """An ``nn.Embedding`` whose fixed ``weight`` is trained only on ``rows``.
@@ -44,21 +47,18 @@ class UsedRowsEmbedding(nn.Embedding):
         nn.Module.__init__(self)
         self.num_embeddings = embedding.num_embeddings
         self.embedding_dim = embedding.embedding_dim
-        self.padding_idx = embedding.padding_idx
-        self.max_norm = embedding.max_norm
-        self.norm_type = embedding.norm_type
-        self.scale_grad_by_freq = embedding.scale_grad_by_freq
-        self.sparse = embedding.sparse
-        self.weight = embedding.weight
-        self.weight.requires_grad_(False)
+        for name in _OPTIONS:
+            setattr(self, name, getattr(embedding, name))
+        weight = self.weight = embedding.weight
+        weight.requires_grad_(False)
         ids = sorted({int(r) for r in rows} - {self.padding_idx})
         if ids and not 0 <= ids[0] <= ids[-1] < self.num_embeddings:
             raise ValueError(f"row ids must lie in [0, {self.num_embeddings}), got {ids[-1]}")
         n = len(ids)
-        weight = self.weight
-        self.register_buffer("rows", torch.tensor(ids, dtype=torch.long), persistent=False)
+        rows_t = torch.tensor(ids, dtype=torch.long, device=weight.device)
+        self.register_buffer("rows", rows_t, persistent=False)
         slot = torch.full((self.num_embeddings,), n, dtype=torch.long, device=weight.device)
-        slot[self.rows.to(weight.device)] = torch.arange(n, device=weight.device)
+        slot[rows_t] = torch.arange(n, device=weight.device)
         self.register_buffer("slot", slot, persistent=False)
         # One extra zero row (index n) for every id not trained: as F.embedding's padding_idx
         # it gets no gradient, so AdamW never moves it.
@@ -79,7 +79,7 @@ class UsedRowsEmbedding(nn.Embedding):
         """The matrix as trained so far: ``weight`` with ``delta`` added to its rows."""
         with torch.no_grad():
             out = self.weight.detach().clone()
-            out.index_add_(0, self.rows.to(out.device), self.delta[:-1].to(out.dtype))
+            out.index_add_(0, self.rows, self.delta[:-1])
         return out
 
     def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
@@ -146,18 +146,9 @@ def merge_used_rows(model: Any) -> int | None:
     embedding = model.get_input_embeddings()
     if not isinstance(embedding, UsedRowsEmbedding):
         return None
-    plain = nn.Embedding(
-        embedding.num_embeddings,
-        embedding.embedding_dim,
-        padding_idx=embedding.padding_idx,
-        max_norm=embedding.max_norm,
-        norm_type=embedding.norm_type,
-        scale_grad_by_freq=embedding.scale_grad_by_freq,
-        sparse=embedding.sparse,
-        device="meta",
-    )
-    plain.weight = nn.Parameter(embedding.merged())
-    model.set_input_embeddings(plain)
+    options = {name: getattr(embedding, name) for name in _OPTIONS}
+    weight = embedding.merged()
+    model.set_input_embeddings(nn.Embedding(*weight.shape, **options, _weight=weight))
     return embedding.trained_rows
 
 

@@ -122,7 +122,6 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
     labels = task.labels
     set_seed(cfg.seed)
     model = load_with_head(task, base.folder, labels, attention_dropout(base, cfg))
-    freeze_word_embeddings(model, cfg.freeze_embeddings)
     loss = task.head_loss(model, cfg.head, base.folder)
     loss = loss or task.loss_function(data.train, cfg.class_weights)
     train_set = task.build_dataset(
@@ -133,7 +132,9 @@ def build_trainer(cfg: TrainConfig, args: Any, data: TrainData, base: BaseModel)
         label_all_subtokens=cfg.label_all_subtokens,
         context=data.context,
     )
-    if not cfg.freeze_embeddings:
+    if cfg.freeze_embeddings:
+        freeze_word_embeddings(model, True)
+    else:  # trained: only the rows train_set uses get a gradient and AdamW state
         train_used_rows(model, train_set)
     scorer = None
     if data.dev is not None:
